@@ -1,0 +1,41 @@
+# daemontools-go. Every target is a thin door to a script or a go command,
+# so that the README, .ci/run and this file say the same thing.
+GO ?= go
+PROGRAMS := svscan svscanboot readproctitle supervise svc svok svstat \
+	fghack pgrphack multilog tai64n tai64nlocal setuidgid envuidgid \
+	envdir softlimit setlock
+
+.PHONY: all build test demo bench fault packages vm-test man-lint clean
+
+all: build
+
+# Every program into ./bin.
+build:
+	$(GO) build -trimpath -ldflags='-s -w' -o bin/ ./cmd/...
+
+# The whole test suite (what .ci/run runs).
+test:
+	sh scripts/test.sh
+
+# A demo service tree with a logged service under svscan.
+demo:
+	sh scripts/demo.sh
+
+# Side-by-side figures against Debian's C build (not pass/fail).
+bench:
+	sh scripts/bench.sh
+
+# Fault, load and hostile-input suite.
+fault:
+	sh scripts/fault.sh
+
+# The .deb and the .rpm into ./dist.
+packages: build
+	$(GO) run ./packaging -bin bin -out dist
+
+# Boot real init systems in QEMU with the package installed.
+vm-test:
+	sh vm-tests/run.sh
+
+clean:
+	rm -rf bin dist

@@ -1,0 +1,3 @@
+module github.com/daemontools-go/daemontools
+
+go 1.26.8

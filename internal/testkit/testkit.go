@@ -1,0 +1,125 @@
+// Package testkit is shared by the integration tests: it builds the real
+// programs once per test package, finds the C oracle in /usr/bin, and polls
+// conditions with deadlines instead of sleeping.
+package testkit
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Bin is the directory holding the programs built by Main.
+var Bin string
+
+// Main builds the named programs (every program under cmd/ when none are
+// named) into a temporary directory, sets Bin, runs the tests and removes
+// the directory. Use it as the body of TestMain.
+func Main(m *testing.M, names ...string) {
+	dir, err := os.MkdirTemp("", "dtgo-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testkit:", err)
+		os.Exit(2)
+	}
+	if err := Build(dir, names...); err != nil {
+		fmt.Fprintln(os.Stderr, "testkit:", err)
+		os.RemoveAll(dir)
+		os.Exit(2)
+	}
+	Bin = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// Root returns the module's top directory.
+func Root() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", fmt.Errorf("not inside the module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// Build compiles the named programs into dir.
+func Build(dir string, names ...string) error {
+	root, err := Root()
+	if err != nil {
+		return err
+	}
+	pkgs := []string{"./cmd/..."}
+	if len(names) > 0 {
+		pkgs = pkgs[:0]
+		for _, n := range names {
+			pkgs = append(pkgs, "./cmd/"+n)
+		}
+	}
+	args := append([]string{"build", "-trimpath", "-o", dir + "/"}, pkgs...)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// Path returns the path of our build of program name.
+func Path(name string) string { return filepath.Join(Bin, name) }
+
+// Oracle returns the path of Debian's C build of program name. When it is
+// not installed the test is skipped, except under CI (CI set), where it
+// fails: .ci/run installs it.
+func Oracle(t testing.TB, name string) string {
+	t.Helper()
+	p := "/usr/bin/" + name
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("oracle %s missing (apt-get install daemontools)", p)
+		}
+		t.Skipf("oracle %s not installed", p)
+	}
+	return p
+}
+
+// Eventually polls cond every few milliseconds until it holds or the
+// deadline passes, then fails the test with the message.
+func Eventually(t testing.TB, within time.Duration, cond func() bool, format string, args ...any) {
+	t.Helper()
+	if !Poll(within, cond) {
+		t.Fatalf("after %v: "+format, append([]any{within}, args...)...)
+	}
+}
+
+// Poll reports whether cond held within the duration.
+func Poll(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	wait := time.Millisecond
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(wait)
+		if wait < 20*time.Millisecond {
+			wait *= 2
+		}
+	}
+}
+
+// WriteScript writes an executable file (mode 0755).
+func WriteScript(t testing.TB, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}

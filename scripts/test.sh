@@ -1,0 +1,22 @@
+#!/bin/sh
+# The whole test suite: static checks, unit and integration tests (which run
+# the real programs against Debian's C build), then the VM boot tests.
+set -eu
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+
+if [ ! -x /usr/bin/svscan ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	sh scripts/install-deps.sh
+fi
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt would change: $unformatted" >&2
+	exit 1
+fi
+go vet ./...
+go test -count=1 -timeout 40m ./...
+
+if [ -f vm-tests/run.sh ]; then
+	sh vm-tests/run.sh
+fi
