@@ -11,7 +11,7 @@ all: build
 
 # Every program into ./bin.
 build:
-	$(GO) build -trimpath -ldflags='-s -w' -o bin/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/ ./cmd/...
 
 # The whole test suite (what .ci/run runs).
 test:
