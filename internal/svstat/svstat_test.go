@@ -1,0 +1,59 @@
+package svstat
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/daemontools-go/daemontools/internal/svstatus"
+	"github.com/daemontools-go/daemontools/internal/tai64"
+)
+
+func TestSvstatOneSecondsPlural(t *testing.T) {
+	now := time.Unix(1_800_000_000, 900_000_000)
+	rec := svstatus.Record{When: tai64.FromTime(now.Add(-1500 * time.Millisecond)), Want: 'u'}
+	if got := Format(rec, true, now); got != "down 1 seconds, normally up, want up" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestSvstatFutureStampIsZeroSeconds(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	rec := svstatus.Record{When: tai64.FromTime(now.Add(time.Hour)), PID: 12, Paused: true, Want: 'd'}
+	if got := Format(rec, false, now); got != "up (pid 12) 0 seconds, normally down, paused, want down" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestSvstatOnlySecondsCount(t *testing.T) {
+	now := time.Unix(1_800_000_000, 100)
+	rec := svstatus.Record{When: tai64.FromTime(time.Unix(1_800_000_000-7, 999_999_999)), PID: 1, Want: 'u'}
+	if got := Format(rec, true, now); got != "up (pid 1) 7 seconds" {
+		t.Errorf("got %q", got)
+	}
+}
+
+// TestSvstatStatusReadErrorIsReported is a deliberate difference: 0.76
+// compares read(2)'s -1 with an unsigned size, misses the error and prints
+// whatever the status buffer held before; we print the error.
+func TestSvstatStatusReadErrorIsReported(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "s", svstatus.Status), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ok := filepath.Join(dir, "s", svstatus.OK)
+	if err := syscall.Mkfifo(ok, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(ok, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	t.Chdir(dir)
+	if got := Line("s", time.Now()); got != "s: unable to read supervise/status: is a directory" {
+		t.Errorf("got %q", got)
+	}
+}
