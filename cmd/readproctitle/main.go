@@ -1,0 +1,12 @@
+// Command readproctitle shows its standard input's tail in ps(1) output.
+package main
+
+import (
+	"os"
+
+	"github.com/daemontools-go/daemontools/internal/readproctitle"
+)
+
+func main() {
+	os.Exit(readproctitle.Main(os.Args, readproctitle.ArgvTail(os.Args), os.Stdin))
+}

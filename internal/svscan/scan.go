@@ -1,0 +1,261 @@
+package svscan
+
+import (
+	"os"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/daemontools-go/daemontools/internal/djb"
+	"github.com/daemontools-go/daemontools/internal/pathexec"
+)
+
+// fileID names a service directory the way 0.76 does: by device and
+// inode, so that renaming a directory inside the scan directory is not a
+// new service.
+type fileID struct{ dev, ino uint64 }
+
+// service is one entry of 0.76's table x[].
+type service struct {
+	name   string // name under which the directory was last seen
+	active bool   // seen by the scan in progress (or the last complete one)
+	logged bool   // decided once, when the entry is created
+	pid    int    // supervise NAME, 0 when not running
+	logPid int    // supervise log, 0 when not running
+	// pipe connects supervise NAME's stdout to supervise log's stdin.
+	// svscan keeps both ends open (close-on-exec) for the life of the
+	// entry, so either side can restart without EOF, SIGPIPE or loss.
+	pipe [2]int
+}
+
+// scanner is the state of one svscan: the service table and what the
+// supervise children inherit.
+type scanner struct {
+	stderr   *os.File
+	std      [3]uintptr // descriptors 0, 1, 2 handed to every child
+	env      []string   // environment of every child
+	services map[fileID]*service
+	byPid    map[int]*service
+}
+
+func newScanner(stdin, stdout, stderr *os.File, env []string) *scanner {
+	return &scanner{
+		stderr:   stderr,
+		std:      [3]uintptr{stdin.Fd(), stdout.Fd(), stderr.Fd()},
+		env:      env,
+		services: make(map[fileID]*service),
+		byPid:    make(map[int]*service),
+	}
+}
+
+func (s *scanner) warn(parts ...string) { djb.Warn(s.stderr, prog, parts...) }
+
+func (s *scanner) warnErr(err error, parts ...string) { djb.WarnErr(s.stderr, prog, err, parts...) }
+
+// reap collects every exited child without blocking. Children that are
+// not supervise processes (orphans reparented to svscan as process 1)
+// are simply collected.
+func (s *scanner) reap() {
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if pid <= 0 || err != nil {
+			return
+		}
+		s.exited(pid)
+	}
+}
+
+// exited records that the supervise process pid has gone.
+func (s *scanner) exited(pid int) {
+	sv, ok := s.byPid[pid]
+	if !ok {
+		return
+	}
+	delete(s.byPid, pid)
+	switch pid {
+	case sv.pid:
+		sv.pid = 0
+	case sv.logPid:
+		sv.logPid = 0
+	}
+}
+
+// scan is 0.76's doit() without the reaping: read the directory, start
+// what is missing, forget removed services whose supervisors are gone.
+func (s *scanner) scan() {
+	for _, sv := range s.services {
+		sv.active = false
+	}
+	names, err := readNames()
+	for _, name := range names {
+		s.start(name)
+	}
+	if err != nil {
+		// 0.76 stops here: nothing is forgotten after a failed read.
+		s.warnErr(err, "unable to read directory")
+		return
+	}
+	s.forgetRemoved()
+}
+
+// readNames lists the current directory in directory order, as readdir
+// gives it. On a read error it returns the names seen so far.
+func readNames() ([]string, error) {
+	dir, err := os.Open(".")
+	if err != nil {
+		return nil, err
+	}
+	defer dir.Close()
+	return dir.Readdirnames(-1)
+}
+
+// forgetRemoved drops entries whose directory has gone and whose two
+// supervise processes have both exited, closing their pipe.
+func (s *scanner) forgetRemoved() {
+	for id, sv := range s.services {
+		if sv.active || sv.pid != 0 || sv.logPid != 0 {
+			continue
+		}
+		if sv.logged {
+			unix.Close(sv.pipe[0])
+			unix.Close(sv.pipe[1])
+		}
+		delete(s.services, id)
+	}
+}
+
+// start is 0.76's start(): make sure an entry exists for name and that its
+// supervise processes run.
+func (s *scanner) start(name string) {
+	if strings.HasPrefix(name, ".") {
+		return
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(name, &st); err != nil {
+		s.warnErr(err, "unable to stat ", name)
+		return
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return
+	}
+	id := fileID{uint64(st.Dev), st.Ino}
+	sv := s.services[id]
+	if sv == nil {
+		sv = s.newService(name)
+		if sv == nil {
+			return
+		}
+		s.services[id] = sv
+	}
+	sv.name = name
+	sv.active = true
+	if sv.pid == 0 {
+		s.startMain(sv)
+	}
+	if sv.logged && sv.logPid == 0 {
+		s.startLog(sv)
+	}
+}
+
+// newService creates the entry for a directory seen for the first time.
+// Whether it is logged is decided here and never again. It returns nil
+// (after a warning) when the entry cannot be created now.
+func (s *scanner) newService(name string) *service {
+	sv := &service{name: name}
+	logged, err := hasLog(name)
+	if err != nil {
+		s.warnErr(err, "unable to stat ", name, "/log")
+		return nil
+	}
+	if logged {
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+			s.warnErr(err, "unable to create pipe for ", name)
+			return nil
+		}
+		sv.logged, sv.pipe = true, p
+	}
+	return sv
+}
+
+// hasLog reports whether NAME/log exists (any type). As in 0.76, names
+// longer than 255 bytes are never logged.
+func hasLog(name string) (bool, error) {
+	if len(name) > 255 {
+		return false, nil
+	}
+	var st unix.Stat_t
+	err := unix.Stat(name+"/log", &st)
+	if err == unix.ENOENT {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// startMain runs "supervise NAME" in the scan directory; for a logged
+// service its stdout is the pipe.
+func (s *scanner) startMain(sv *service) {
+	files := s.std
+	if sv.logged {
+		files[1] = uintptr(sv.pipe[1])
+	}
+	pid, err := s.spawn("", []string{"supervise", sv.name}, files)
+	if err != nil {
+		s.warnErr(err, "unable to start supervise ", sv.name)
+		return
+	}
+	sv.pid = pid
+	s.byPid[pid] = sv
+}
+
+// startLog runs "supervise log" inside NAME with the pipe as stdin.
+func (s *scanner) startLog(sv *service) {
+	if err := unix.Access(sv.name, unix.X_OK); err != nil {
+		s.warnErr(err, "unable to switch to ", sv.name)
+		return
+	}
+	files := s.std
+	files[0] = uintptr(sv.pipe[0])
+	pid, err := s.spawn(sv.name, []string{"supervise", "log"}, files)
+	if err != nil {
+		s.warnErr(err, "unable to start supervise ", sv.name, "/log")
+		return
+	}
+	sv.logPid = pid
+	s.byPid[pid] = sv
+}
+
+// spawn forks and execs argv[0] found along PATH with 0.76's rules. The
+// PATH search happens here rather than in the child because Go cannot run
+// code between fork and exec; ForkExec reports the child's exec error, so
+// the outcome and the error reported are the same. dir, when not empty,
+// is entered before the exec (and so before a relative PATH element is
+// resolved), as 0.76's child does.
+func (s *scanner) spawn(dir string, argv []string, files [3]uintptr) (int, error) {
+	var pid int
+	attr := &syscall.ProcAttr{Dir: dir, Env: s.env, Files: files[:]}
+	err := pathexec.Search(argv[0], s.env, func(path string) error {
+		var err error
+		pid, err = syscall.ForkExec(path, argv, attr)
+		return err
+	})
+	return pid, err
+}
+
+// running lists the supervise processes still alive: mains, then loggers.
+func (s *scanner) running() (mains, logs []*service) {
+	for _, sv := range s.services {
+		if sv.pid != 0 {
+			mains = append(mains, sv)
+		}
+		if sv.logPid != 0 {
+			logs = append(logs, sv)
+		}
+	}
+	return mains, logs
+}

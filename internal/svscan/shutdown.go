@@ -1,0 +1,239 @@
+package svscan
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+	"golang.org/x/sys/unix"
+
+	"github.com/daemontools-go/daemontools/internal/djb"
+	"github.com/daemontools-go/daemontools/internal/svstatus"
+)
+
+// timeoutVar names the environment variable bounding a shutdown.
+const timeoutVar = "SVSCAN_SHUTDOWN_TIMEOUT"
+
+// defaultTimeout bounds a shutdown when timeoutVar is unset.
+const defaultTimeout = 60 * time.Second
+
+const (
+	// resendEvery repeats the commands to supervisors that have not
+	// exited yet: one that was still starting (no control FIFO yet) when
+	// the first command went out gets it on a later round.
+	resendEvery = time.Second
+	// logNudge is how long a logger may take to reach the end of its
+	// input before it is sent "d" as well as "x".
+	logNudge = 5 * time.Second
+	// killGrace is how long a supervise may take to exit once its service
+	// got KILL before it is sent KILL itself.
+	killGrace = 3 * time.Second
+)
+
+// shutdownTimeout parses timeoutVar: seconds ("60", "2.5") or a Go
+// duration ("500ms", "2m").
+func shutdownTimeout(v string) (time.Duration, error) {
+	if v == "" {
+		return defaultTimeout, nil
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("not a number of seconds: %s", v)
+	}
+	return d, nil
+}
+
+// role picks one of the two supervise processes of a service.
+type role struct {
+	plural string // "services" or "log services"
+	sub    string // directory of that supervise inside NAME
+	pid    func(*service) int
+}
+
+var (
+	mainRole = role{"services", "", func(sv *service) int { return sv.pid }}
+	logRole  = role{"log services", "/log", func(sv *service) int { return sv.logPid }}
+)
+
+func (s *scanner) info(parts ...string) {
+	s.stderr.WriteString(prog + ": info: " + strings.Join(parts, "") + "\n")
+}
+
+// count words a number of services: "1 service", "2 log services".
+func count(n int, r role) string {
+	noun := r.plural
+	if n == 1 {
+		noun = noun[:len(noun)-1]
+	}
+	return strconv.Itoa(n) + " " + noun
+}
+
+// shutdown stops the tree in order: every service with "dx" (svc -dx),
+// then, once their supervisors have exited, every logger, so that what
+// the services wrote while stopping reaches the logs. The loggers' pipes
+// are closed first and the loggers get "x" alone, so a logger that stops
+// at end of input (multilog) drains the pipe; "d" follows after logNudge.
+// Whatever still runs at the deadline gets KILL. It returns svscan's exit
+// status: 0 after a clean shutdown, 111 after a KILL.
+func (s *scanner) shutdown(sig os.Signal, timeout time.Duration, children <-chan os.Signal) int {
+	s.notify(daemon.SdNotifyStopping)
+	deadline := time.Now().Add(timeout)
+	s.reap()
+	mains, _ := s.running()
+	s.info("shutdown on ", signalName(sig), ": stopping ", count(len(mains), mainRole))
+	clean := s.stop(mainRole, "dx", "dx", deadline, children)
+	s.closeWriters()
+	_, logs := s.running()
+	s.info("shutdown: stopping ", count(len(logs), logRole))
+	if !s.stop(logRole, "x", "dx", deadline, children) {
+		clean = false
+	}
+	if !clean {
+		s.info("shutdown: complete after KILL")
+		return djb.ExitTemp
+	}
+	s.info("shutdown: complete")
+	return 0
+}
+
+func signalName(sig os.Signal) string {
+	if n, ok := sig.(unix.Signal); ok {
+		return unix.SignalName(n)[len("SIG"):]
+	}
+	return sig.String()
+}
+
+// closeWriters closes svscan's writing end of every log pipe. The main
+// supervisors are gone, so the loggers see end of input once they have
+// read everything.
+func (s *scanner) closeWriters() {
+	for _, sv := range s.services {
+		if sv.logged && sv.pipe[1] >= 0 {
+			unix.Close(sv.pipe[1])
+			sv.pipe[1] = -1
+		}
+	}
+}
+
+// stop sends first to every supervise of role r, then later once logNudge
+// has passed (resending every resendEvery), until they have all exited or
+// the deadline passes. It reports whether they exited without KILL.
+func (s *scanner) stop(r role, first, later string, deadline time.Time, children <-chan os.Signal) bool {
+	start := time.Now()
+	resend := time.NewTicker(resendEvery)
+	defer resend.Stop()
+	expire := time.NewTimer(time.Until(deadline))
+	defer expire.Stop()
+	for {
+		left := s.alive(r)
+		if len(left) == 0 {
+			return true
+		}
+		cmd := first
+		if time.Since(start) >= logNudge {
+			cmd = later
+		}
+		for _, sv := range left {
+			s.send(sv, r, cmd)
+		}
+		select {
+		case <-children:
+		case <-resend.C:
+		case <-expire.C:
+			s.kill(r, time.Since(start))
+			return false
+		}
+		s.reap()
+	}
+}
+
+// alive lists the services whose supervise of role r still runs.
+func (s *scanner) alive(r role) []*service {
+	var out []*service
+	for _, sv := range s.services {
+		if r.pid(sv) != 0 {
+			out = append(out, sv)
+		}
+	}
+	return out
+}
+
+// dirs lists where the supervise of role r may be addressed: the service
+// directory under its current name, and the supervise process's own
+// working directory, which still works for a directory renamed or
+// removed from the scan directory.
+func (sv *service) dirs(r role) []string {
+	var out []string
+	if sv.active {
+		out = append(out, sv.name+r.sub)
+	}
+	return append(out, "/proc/"+strconv.Itoa(r.pid(sv))+"/cwd")
+}
+
+// send writes cmd to the control FIFO of a supervise, as svc does. A
+// supervise that is not reading yet is tried again on the next round.
+func (s *scanner) send(sv *service, r role, cmd string) {
+	for _, dir := range sv.dirs(r) {
+		if writeControl(dir, cmd) == nil {
+			return
+		}
+	}
+}
+
+func writeControl(dir, cmd string) error {
+	fd, err := unix.Open(dir+"/"+svstatus.Control, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	_, err = unix.Write(fd, []byte(cmd))
+	return err
+}
+
+// kill ends what is left of role r after the deadline: KILL to each
+// service process (its pid read from supervise/status), then, after
+// killGrace, KILL to the supervise processes that still have not exited.
+func (s *scanner) kill(r role, waited time.Duration) {
+	left := s.alive(r)
+	djb.Warn(s.stderr, prog, "shutdown: ", count(len(left), r), " still running after ",
+		waited.Round(time.Millisecond).String(), ", sending KILL")
+	for _, sv := range left {
+		if pid := servicePid(sv, r); pid > 0 {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+	}
+	s.waitFor(r, killGrace)
+	for _, sv := range s.alive(r) {
+		unix.Kill(r.pid(sv), unix.SIGKILL)
+	}
+	s.waitFor(r, killGrace)
+}
+
+// servicePid reads the pid of the process a supervise runs.
+func servicePid(sv *service, r role) int {
+	for _, dir := range sv.dirs(r) {
+		b, err := os.ReadFile(dir + "/" + svstatus.Status)
+		if err != nil {
+			continue
+		}
+		if rec, err := svstatus.Decode(b); err == nil {
+			return rec.PID
+		}
+	}
+	return 0
+}
+
+// waitFor reaps until no supervise of role r is left or d has passed.
+func (s *scanner) waitFor(r role, d time.Duration) {
+	end := time.Now().Add(d)
+	for len(s.alive(r)) > 0 && time.Now().Before(end) {
+		s.reap()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
