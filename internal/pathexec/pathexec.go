@@ -29,10 +29,11 @@ func Candidates(file, path string) []string {
 	return out
 }
 
-// PathOf returns the value of PATH in env, or DefaultPath.
+// PathOf returns the value of PATH in env, or DefaultPath. Like 0.76's
+// env_get, the first PATH entry wins when there are several.
 func PathOf(env []string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(env[i], "PATH="); ok {
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
 			return v
 		}
 	}
@@ -43,8 +44,16 @@ func PathOf(env []string) string {
 // returns the error to report when none succeeded. try does the exec (or
 // fork and exec); it returns only on failure.
 func Search(file string, env []string, try func(path string) error) error {
+	return SearchPath(file, PathOf(env), try)
+}
+
+// SearchPath is Search with the search path given directly. 0.76's
+// pathexec looks PATH up in the environment the program was started with,
+// not in the one it passes on: envdir or envuidgid changing PATH does not
+// change where the program is found.
+func SearchPath(file, path string, try func(path string) error) error {
 	var saved error
-	for _, c := range Candidates(file, PathOf(env)) {
+	for _, c := range Candidates(file, path) {
 		err := try(c)
 		if err == nil {
 			return nil
@@ -60,6 +69,39 @@ func Search(file string, env []string, try func(path string) error) error {
 		return saved
 	}
 	return syscall.ENOENT
+}
+
+// ExecPath is Exec with the search path given directly (see SearchPath).
+func ExecPath(file, path string, argv, env []string) error {
+	return SearchPath(file, path, func(p string) error {
+		return syscall.Exec(p, argv, env)
+	})
+}
+
+// Merge applies environment changes to environ the way 0.76's pathexec()
+// does, so the order of the result matches the C build's. Each change is
+// "NAME=value" (set) or "NAME" (remove); NAME ends at the first '='. For
+// each change in turn the first entry of that name is removed, the last
+// entry taking its slot, and a set is appended at the end.
+func Merge(environ, changes []string) []string {
+	e := append([]string(nil), environ...)
+	for _, c := range changes {
+		split := strings.IndexByte(c, '=')
+		if split < 0 {
+			split = len(c)
+		}
+		for t := range e {
+			if len(e[t]) > split && e[t][split] == '=' && e[t][:split] == c[:split] {
+				e[t] = e[len(e)-1]
+				e = e[:len(e)-1]
+				break
+			}
+		}
+		if split < len(c) {
+			e = append(e, c)
+		}
+	}
+	return e
 }
 
 func moveOn(err error) bool {

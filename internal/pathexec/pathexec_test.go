@@ -43,3 +43,42 @@ func TestSearchRules(t *testing.T) {
 		t.Fatalf("all missing: %v", err)
 	}
 }
+
+func TestPathOfFirstEntryWins(t *testing.T) {
+	if got := PathOf([]string{"PATH=/first", "PATH=/second"}); got != "/first" {
+		t.Fatal(got)
+	}
+}
+
+func TestSearchPathIgnoresEnv(t *testing.T) {
+	var tried []string
+	SearchPath("p", "/x:", func(p string) error { tried = append(tried, p); return syscall.ENOENT })
+	if fmt.Sprint(tried) != "[/x/p ./p]" {
+		t.Fatal(tried)
+	}
+}
+
+// TestMergeOrderAs076 pins 0.76's pathexec() environment order: the first
+// entry of a name is removed and the last entry fills its slot; sets are
+// appended; a name with '=' in it ends at the first '='.
+func TestMergeOrderAs076(t *testing.T) {
+	cases := []struct {
+		env, changes []string
+		want         string
+	}{
+		{[]string{"A=1", "B=2", "C=3", "D=4"}, []string{"B=9"}, "[A=1 D=4 C=3 B=9]"},
+		{[]string{"A=1", "B=2", "C=3"}, []string{"A"}, "[C=3 B=2]"},
+		{[]string{"A=1", "B=2"}, []string{"Z"}, "[A=1 B=2]"},
+		{[]string{"E=1", "X=2"}, []string{"E=F=v"}, "[X=2 E=F=v]"},
+		{[]string{"E=1", "X=2"}, []string{"E=F"}, "[X=2 E=F]"},
+		{[]string{"A=1", "A=2", "B=3"}, []string{"A=9"}, "[B=3 A=2 A=9]"},
+		{[]string{"A=1"}, []string{"GID=5", "UID=6"}, "[A=1 GID=5 UID=6]"},
+		{[]string{"AB=1", "A=2"}, []string{"A"}, "[AB=1]"},
+		{[]string{"NOEQ", "A=1"}, []string{"NOEQ=1"}, "[NOEQ A=1 NOEQ=1]"},
+	}
+	for _, c := range cases {
+		if got := fmt.Sprint(Merge(c.env, c.changes)); got != c.want {
+			t.Errorf("Merge(%q, %q) = %s, want %s", c.env, c.changes, got, c.want)
+		}
+	}
+}
