@@ -1,0 +1,74 @@
+package chainload
+
+import (
+	"io"
+	"os/user"
+	"strconv"
+	"syscall"
+
+	"github.com/daemontools-go/daemontools/internal/djb"
+)
+
+// lookup finds account in /etc/passwd as getpwnam does. With cgo off
+// (how these programs are built) os/user reads /etc/passwd itself: NSS
+// modules (LDAP, systemd's dynamic users, ...) are not consulted.
+func lookup(account string) (uid, gid uint64, ok bool) {
+	u, err := user.Lookup(account)
+	if err != nil {
+		return 0, 0, false
+	}
+	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
+	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
+	return uid, gid, err1 == nil && err2 == nil
+}
+
+// Setuidgid is setuidgid: "setuidgid account child...": take account's
+// uid and primary gid, with that gid as the only supplementary group, and
+// run child. The syscall package's Setgroups/Setgid/Setuid change every
+// thread of the Go process, so no thread keeps the old credentials.
+func Setuidgid(args []string, stderr io.Writer) int {
+	const prog = "setuidgid"
+	if len(args) < 3 {
+		return usage(stderr, prog, "setuidgid account child", 100)
+	}
+	uid, gid, ok := lookup(args[1])
+	if !ok {
+		djb.Fatal(stderr, prog, "unknown account ", args[1])
+		return djb.ExitTemp
+	}
+	if err := setGroupAndGid(int(gid)); err != nil {
+		djb.FatalErr(stderr, prog, err, "unable to setgid")
+		return djb.ExitTemp
+	}
+	if err := syscall.Setuid(int(uid)); err != nil {
+		djb.FatalErr(stderr, prog, err, "unable to setuid")
+		return djb.ExitTemp
+	}
+	return run(stderr, prog, args[2:], Environ())
+}
+
+// setGroupAndGid is 0.76's prot_gid: the group list becomes just gid,
+// then the gid is set; either failure is reported as "unable to setgid".
+func setGroupAndGid(gid int) error {
+	if err := syscall.Setgroups([]int{gid}); err != nil {
+		return err
+	}
+	return syscall.Setgid(gid)
+}
+
+// Envuidgid is envuidgid: "envuidgid account child...": set GID and UID
+// in the environment to account's primary gid and uid (privileges do not
+// change) and run child.
+func Envuidgid(args []string, stderr io.Writer) int {
+	const prog = "envuidgid"
+	if len(args) < 3 {
+		return usage(stderr, prog, "envuidgid account child", 100)
+	}
+	uid, gid, ok := lookup(args[1])
+	if !ok {
+		djb.Fatal(stderr, prog, "unknown account ", args[1])
+		return djb.ExitTemp
+	}
+	env := mergeEnv([]string{"GID=" + decimal(gid), "UID=" + decimal(uid)})
+	return run(stderr, prog, args[2:], env)
+}

@@ -1,0 +1,5 @@
+//go:build !dtgo_rtsig
+
+package chainload
+
+func restoreSignals() {}

@@ -1,0 +1,140 @@
+// Package envdir owns envdir's reading of a directory of environment
+// files, exactly as daemontools 0.76 reads it: every entry not starting
+// with '.' is a variable; its first line, trailing spaces and tabs
+// removed, NULs turned into newlines, is the value; an empty file removes
+// the variable.
+package envdir
+
+import (
+	"bytes"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Value turns a file's contents into the variable's value as 0.76 does:
+// set is false for an empty file (remove the variable); otherwise the
+// value is the first line without its trailing spaces and tabs, each NUL
+// turned into a newline. A file holding just "\n" sets the empty string.
+func Value(content []byte) (value string, set bool) {
+	if len(content) == 0 {
+		return "", false
+	}
+	if i := bytes.IndexByte(content, '\n'); i >= 0 {
+		content = content[:i]
+	}
+	content = bytes.TrimRight(content, " \t")
+	return strings.ReplaceAll(string(content), "\x00", "\n"), true
+}
+
+// Change is the change a file named name with content makes, in the form
+// pathexec.Merge takes: "NAME=value", or "NAME" to remove. A name with '='
+// in it is not rejected: file "E=F" holding "v" gives "E=F=v", which sets
+// E to "F=v", as in 0.76.
+func Change(name string, content []byte) string {
+	v, set := Value(content)
+	if !set {
+		return name
+	}
+	return name + "=" + v
+}
+
+// Error is a fatal error with 0.76's wording: What is the text before
+// ": " and the daemontools error string of Err.
+type Error struct {
+	What string
+	Err  error
+}
+
+func (e *Error) Error() string { return e.What + ": " + e.Err.Error() }
+
+// Read returns the changes the directory dir makes, in directory order.
+// Like 0.76 it changes into dir to read it and back to the starting
+// directory afterwards, so permissions act the same (search permission on
+// dir is what counts, and "." must be readable).
+//
+// Deliberate difference: a file that vanishes between listing and opening,
+// or a dangling symbolic link, is skipped (the variable is left as it
+// was); 0.76 reused the previous file's value for it.
+func Read(dir string) ([]string, error) {
+	orig, err := unix.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &Error{"unable to switch to current directory", err}
+	}
+	defer unix.Close(orig)
+	if err := unix.Chdir(dir); err != nil {
+		return nil, &Error{"unable to switch to directory " + dir, err}
+	}
+	names, err := list()
+	if err != nil {
+		return nil, &Error{"unable to read directory " + dir, err}
+	}
+	var changes []string
+	for _, name := range names {
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		content, err := readFile(name)
+		if err == unix.ENOENT {
+			continue
+		}
+		if err != nil {
+			return nil, &Error{"unable to read " + dir + "/" + name, err}
+		}
+		changes = append(changes, Change(name, content))
+	}
+	if err := unix.Fchdir(orig); err != nil {
+		return nil, &Error{"unable to switch to starting directory", err}
+	}
+	return changes, nil
+}
+
+// list returns the names in the current directory in the order the
+// kernel gives them (not sorted: the environment's order follows it).
+func list() ([]string, error) {
+	fd, err := unix.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	var names []string
+	buf := make([]byte, 8192)
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
+}
+
+// readFile reads a whole file as 0.76's openreadclose does: opened
+// read-only and non-blocking, read to the end.
+func readFile(name string) ([]byte, error) {
+	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	var out []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.Read(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return out, nil
+		}
+		out = append(out, buf[:n]...)
+	}
+}
