@@ -230,16 +230,21 @@ func (s *scanner) startLog(sv *service) {
 	s.byPid[pid] = sv
 }
 
-// spawn forks and execs argv[0] found along PATH with 0.76's rules. The
-// PATH search happens here rather than in the child because Go cannot run
-// code between fork and exec; ForkExec reports the child's exec error, so
-// the outcome and the error reported are the same. dir, when not empty,
-// is entered before the exec (and so before a relative PATH element is
-// resolved), as 0.76's child does.
+// spawn starts a supervise child with svscan's environment.
 func (s *scanner) spawn(dir string, argv []string, files [3]uintptr) (int, error) {
+	return forkExec(dir, argv, s.env, files)
+}
+
+// forkExec forks and execs argv[0] found along env's PATH with 0.76's
+// rules, with files as descriptors 0, 1 and 2. The PATH search happens in
+// the parent because Go cannot run code between fork and exec; ForkExec
+// reports the child's exec error, so the outcome and the error reported
+// are the same. dir, when not empty, is entered before the exec (and so
+// before a relative PATH element is resolved), as 0.76's child does.
+func forkExec(dir string, argv, env []string, files [3]uintptr) (int, error) {
 	var pid int
-	attr := &syscall.ProcAttr{Dir: dir, Env: s.env, Files: files[:]}
-	err := pathexec.Search(argv[0], s.env, func(path string) error {
+	attr := &syscall.ProcAttr{Dir: dir, Env: env, Files: files[:]}
+	err := pathexec.Search(argv[0], env, func(path string) error {
 		var err error
 		pid, err = syscall.ForkExec(path, argv, attr)
 		return err
