@@ -1,0 +1,18 @@
+// supervise sets GOMAXPROCS to 1 itself, so the runtime need not look at
+// the cgroup CPU limit (it would keep cgroup files open and re-read them
+// periodically, waking an idle supervise).
+
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+
+// Command supervise starts and monitors a service, as daemontools 0.76's
+// supervise does.
+package main
+
+import (
+	"os"
+
+	"github.com/daemontools-go/daemontools/internal/supervise"
+)
+
+func main() { os.Exit(supervise.Main(os.Args, os.Environ(), os.Stderr)) }

@@ -1,0 +1,117 @@
+package supervise
+
+import (
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/daemontools-go/daemontools/internal/djb"
+)
+
+// Why supervise forks by hand instead of calling syscall.ForkExec:
+//
+//   - In 0.76 the forked child itself reports a failed exec: it prints
+//     "supervise: fatal: unable to start DIR/run: ERR" and exits 111, so
+//     the status shows that child's pid until supervise reaps it after
+//     the pause, and svstat says "up (pid N)" meanwhile. ForkExec reports
+//     the failure to the parent without a child.
+//   - ForkExec copies argv and the environment on every call. A service
+//     that crash-loops would leave that garbage behind at every restart;
+//     supervise prepares everything once and starts ./run without
+//     allocating, so its heap never grows and the garbage collector never
+//     has to run.
+//
+// The child runs between fork and exec with the same rules as package
+// syscall's child code: no allocation, no stack growth, no locks, only
+// the raw system calls below. The runtime's own fork hooks (the ones
+// ForkExec uses, exported to package syscall by linkname) block signals
+// around the fork, and in the child put back default signal handling and
+// the signal mask supervise inherited.
+
+//go:linkname beforeFork syscall.runtime_BeforeFork
+func beforeFork()
+
+//go:linkname afterFork syscall.runtime_AfterFork
+func afterFork()
+
+//go:linkname afterForkInChild syscall.runtime_AfterForkInChild
+func afterForkInChild()
+
+// launcher holds what the child needs, prepared once.
+type launcher struct {
+	path   *byte   // "./run"
+	argv   []*byte // {"./run", nil}: 0.76 passes no arguments
+	envv   []*byte // supervise's environment, nil-terminated
+	msg    []byte  // "supervise: fatal: unable to start DIR/run: ", then room for the error
+	prefix int     // length of the fixed start of msg
+	errs   []string
+}
+
+// highestErrno bounds the table of error texts given to the child.
+const highestErrno = 133
+
+func newLauncher(dir string, env []string) (*launcher, error) {
+	path, err := unix.BytePtrFromString(runPath)
+	if err != nil {
+		return nil, err
+	}
+	argv, err := syscall.SlicePtrFromStrings(runArgv)
+	if err != nil {
+		return nil, err
+	}
+	envv, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return nil, err
+	}
+	l := &launcher{path: path, argv: argv, envv: envv, errs: make([]string, highestErrno+1)}
+	longest := 0
+	for e := range l.errs {
+		l.errs[e] = djb.ErrnoStr(syscall.Errno(e))
+		longest = max(longest, len(l.errs[e]))
+	}
+	prefix := prog + ": fatal: unable to start " + dir + "/run: "
+	l.msg = make([]byte, len(prefix)+longest+1)
+	l.prefix = copy(l.msg, prefix)
+	return l, nil
+}
+
+// fork starts ./run and returns its pid, or fork's error. The child
+// never returns from here.
+//
+//go:noinline
+//go:norace
+//go:nosplit
+func (l *launcher) fork() (pid int, err syscall.Errno) {
+	beforeFork()
+	r, _, e := unix.RawSyscall6(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0, 0, 0, 0)
+	if e != 0 || r != 0 {
+		afterFork()
+		return int(r), e
+	}
+	l.child()
+	return 0, 0
+}
+
+// child is the forked process: exec ./run, or say why not and exit 111.
+//
+//go:noinline
+//go:norace
+//go:nosplit
+func (l *launcher) child() {
+	afterForkInChild()
+	_, _, e := unix.RawSyscall(unix.SYS_EXECVE,
+		uintptr(unsafe.Pointer(l.path)),
+		uintptr(unsafe.Pointer(&l.argv[0])),
+		uintptr(unsafe.Pointer(&l.envv[0])))
+	text := "unknown error"
+	if uint(e) < uint(len(l.errs)) {
+		text = l.errs[e]
+	}
+	n := l.prefix + copy(l.msg[l.prefix:], text)
+	n += copy(l.msg[n:], "\n")
+	unix.RawSyscall(unix.SYS_WRITE, 2, uintptr(unsafe.Pointer(&l.msg[0])), uintptr(n))
+	for {
+		unix.RawSyscall(unix.SYS_EXIT_GROUP, djb.ExitTemp, 0, 0)
+	}
+}

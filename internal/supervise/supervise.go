@@ -1,0 +1,152 @@
+// Package supervise is daemontools 0.76's supervise: it runs ./run in a
+// service directory, restarts it when it exits, obeys the one-byte
+// commands written to supervise/control, and keeps supervise/status (the
+// 18-byte record owned by package svstatus) up to date, so that the C
+// svc, svok and svstat work on it and our tools work on the C supervise.
+//
+// The program is one loop in one goroutine, like the C original. Instead
+// of a SIGCHLD handler and a self-pipe it waits in poll(2) on the control
+// FIFO and on a pidfd of the running child: supervise catches no signal at
+// all, and TERM, HUP, INT etc. keep their default action (see signals.go).
+// Nothing in the loop allocates (see fork.go), so the heap stays as it
+// was after start-up however often the service restarts.
+package supervise
+
+import (
+	"io"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/daemontools-go/daemontools/internal/djb"
+	"github.com/daemontools-go/daemontools/internal/svstatus"
+	"github.com/daemontools-go/daemontools/internal/tai64"
+)
+
+const prog = "supervise"
+
+// supervisor is the state of the C program's globals.
+type supervisor struct {
+	dir      string // the argument exactly as given; used in messages
+	stderr   io.Writer
+	launcher *launcher // starts ./run
+
+	control int // read end of supervise/control
+
+	pid        int     // the running ./run, 0 when down
+	pidfd      int     // pidfd of pid, -1 when there is none
+	when       tai64.N // the last time pid changed
+	paused     bool    // p received since the last start or c/d
+	want       byte    // svstatus.WantUp, WantDown or WantOnce
+	exiting    bool    // x received: exit once the service is down
+	forkFailed bool    // Debian: retry the start after a fork failure
+}
+
+// Main runs supervise with args (program name first) and returns the exit
+// status: 0 after x, 100 for usage, 111 for fatal start-up errors.
+func Main(args, env []string, stderr io.Writer) int {
+	if len(args) != 2 {
+		djb.Usage(stderr, prog, "supervise dir")
+		return djb.ExitUsage
+	}
+	trimRuntime()
+	defaultSignals()
+	s := &supervisor{dir: args[1], stderr: stderr, pidfd: -1, want: svstatus.WantUp}
+	l, err := newLauncher(s.dir, env)
+	if err != nil {
+		return s.fatal(err, "unable to start ", s.dir, "/run")
+	}
+	s.launcher = l
+	if code := s.setUp(); code != 0 {
+		return code
+	}
+	if s.want != svstatus.WantDown {
+		s.start()
+	}
+	s.run()
+	s.announce()
+	return 0
+}
+
+// trimRuntime keeps the Go runtime close to its floor: supervise needs
+// one P only. (Its loop allocates nothing, so the collector never runs.)
+func trimRuntime() {
+	runtime.GOMAXPROCS(1)
+}
+
+// setUp is the C main() up to the first start: chdir, ./down, the
+// supervise/ directory, the lock, the control FIFO, the first status and
+// the ok FIFO, in that order (svok succeeds only once ok is open).
+func (s *supervisor) setUp() int {
+	if err := unix.Chdir(s.dir); err != nil {
+		return s.fatal(err, "unable to chdir to ", s.dir)
+	}
+	switch err := unix.Stat("down", new(unix.Stat_t)); {
+	case err == nil:
+		s.want = svstatus.WantDown
+	case err != unix.ENOENT:
+		return s.fatal(err, "unable to stat ", s.dir, "/down")
+	}
+	if err := svstatus.MakeDir(); err != nil {
+		// Debian's patch dies without the "supervise: fatal: " prefix.
+		io.WriteString(s.stderr, "unable to readlink ./supervise: "+djb.ErrStr(err)+"\n")
+		return djb.ExitTemp
+	}
+	// The lock, both ends of control and the read end of ok stay open
+	// until supervise exits; all are close-on-exec.
+	if _, err := svstatus.AcquireLock(); err != nil {
+		return s.fatal(err, "unable to acquire ", s.dir, "/", svstatus.Lock)
+	}
+	unix.Mkfifo(svstatus.Control, 0o600)
+	fd, err := openFIFO(svstatus.Control, unix.O_RDONLY)
+	if err != nil {
+		return s.fatal(err, "unable to read ", s.dir, "/", svstatus.Control)
+	}
+	s.control = fd
+	// Holding a write end means reads never see end-of-file when the last
+	// svc closes the FIFO.
+	if _, err := openFIFO(svstatus.Control, unix.O_WRONLY); err != nil {
+		return s.fatal(err, "unable to write ", s.dir, "/", svstatus.Control)
+	}
+	s.pidChanged()
+	s.announce()
+	unix.Mkfifo(svstatus.OK, 0o600)
+	if _, err := openFIFO(svstatus.OK, unix.O_RDONLY); err != nil {
+		return s.fatal(err, "unable to read ", s.dir, "/", svstatus.OK)
+	}
+	return 0
+}
+
+// openFIFO opens a FIFO non-blocking and close-on-exec, as 0.76's
+// open_read and open_write do.
+func openFIFO(path string, mode int) (int, error) {
+	return unix.Open(path, mode|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+}
+
+func (s *supervisor) fatal(err error, parts ...string) int {
+	djb.FatalErr(s.stderr, prog, err, parts...)
+	return djb.ExitTemp
+}
+
+// pidChanged stamps the status with the current time: the timestamp in
+// supervise/status moves only when the pid does.
+func (s *supervisor) pidChanged() { s.when = tai64.Now() }
+
+// announce writes supervise/status. Failures are only warnings, in 0.76's
+// words.
+func (s *supervisor) announce() {
+	r := svstatus.Record{When: s.when, PID: s.pid, Paused: s.pid != 0 && s.paused, Want: s.want}
+	err := svstatus.Write(r)
+	if err == nil {
+		return
+	}
+	we := err.(*svstatus.WriteError)
+	switch {
+	case we.Op == "rename":
+		djb.WarnErr(s.stderr, prog, we.Err, "unable to rename ", s.dir, "/", svstatus.StatusNew, " to status")
+	case we.Err == svstatus.ErrPartialWrite:
+		djb.Warn(s.stderr, prog, "unable to write ", s.dir, "/", svstatus.StatusNew, ": partial write")
+	default:
+		djb.WarnErr(s.stderr, prog, we.Err, "unable to ", we.Op, " ", s.dir, "/", svstatus.StatusNew)
+	}
+}
