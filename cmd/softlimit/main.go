@@ -1,4 +1,12 @@
 // Command softlimit is daemontools' softlimit; see internal/chainload.
+//
+// The runtime is told not to watch cgroup CPU limits: it would keep two
+// descriptors open (shifting the numbers the program run gets, as
+// setlock's lock) and cost start-up time.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+//go:debug decoratemappings=0
 package main
 
 import (

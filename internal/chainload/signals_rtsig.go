@@ -1,0 +1,39 @@
+//go:build dtgo_rtsig
+
+package chainload
+
+import (
+	"os/signal"
+	"runtime"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// With the dtgo_rtsig build tag (link with -ldflags=-checklinkname=0) the
+// signal state the program started with is read from Go's runtime, which
+// saved it before installing its handlers, and put back before the exec,
+// as a C wrapper would leave it.
+
+//go:linkname fwdSig runtime.fwdSig
+var fwdSig [65]uintptr // the handler each signal had at start-up
+
+//go:linkname initSigmask runtime.initSigmask
+var initSigmask [2]uint32 // the signal mask at start-up
+
+const sigIgn = 1 // SIG_IGN
+
+func restoreSignals() {
+	for sig := 1; sig < len(fwdSig); sig++ {
+		if fwdSig[sig] == sigIgn {
+			// signal.Ignore also stops Go resetting it in a forked child.
+			signal.Ignore(syscall.Signal(sig))
+		}
+	}
+	// The exec (or the fork) happens on this thread, which takes the mask.
+	runtime.LockOSThread()
+	var set unix.Sigset_t
+	*(*uint64)(unsafe.Pointer(&set.Val[0])) = uint64(initSigmask[0]) | uint64(initSigmask[1])<<32
+	unix.PthreadSigmask(unix.SIG_SETMASK, &set, nil)
+}
