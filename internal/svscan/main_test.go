@@ -106,6 +106,7 @@ type scan struct {
 	t      testing.TB
 	dir    string // the scanned directory
 	cmd    *exec.Cmd
+	svPid  int
 	stderr *logFile
 	done   chan struct{}
 	err    error
@@ -126,8 +127,16 @@ func (l *logFile) String() string {
 // replaces the one made here).
 func startScan(t testing.TB, bin, dir, supervise string, extraEnv ...string) *scan {
 	t.Helper()
+	return startWrapped(t, nil, bin, dir, supervise, extraEnv...)
+}
+
+// startWrapped is startScan with svscan run by a wrapper command (such as
+// unshare), which must exec svscan in a direct child or itself.
+func startWrapped(t testing.TB, wrapper []string, bin, dir, supervise string, extraEnv ...string) *scan {
+	t.Helper()
 	path := pathDir(t, supervise, tool(t, "multilog"))
-	cmd := exec.Command(bin, dir)
+	argv := append(append([]string{}, wrapper...), bin, dir)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append([]string{"PATH=" + path + ":/usr/bin:/bin"}, extraEnv...)
 	s := &scan{t: t, dir: dir, cmd: cmd, stderr: &logFile{filepath.Join(t.TempDir(), "stderr")}, done: make(chan struct{})}
 	f, err := os.Create(s.stderr.path)
@@ -140,7 +149,19 @@ func startScan(t testing.TB, bin, dir, supervise string, extraEnv ...string) *sc
 		t.Fatal(err)
 	}
 	go func() { s.err = cmd.Wait(); close(s.done) }()
+	s.svPid = cmd.Process.Pid
 	t.Cleanup(s.cleanup)
+	if wrapper != nil {
+		testkit.Eventually(t, 10*time.Second, func() bool {
+			for _, c := range children(cmd.Process.Pid) {
+				if c.argv[0] == bin {
+					s.svPid = c.pid
+					return true
+				}
+			}
+			return false
+		}, "%v did not start %s", wrapper, bin)
+	}
 	return s
 }
 
@@ -150,7 +171,11 @@ func ourScan(t testing.TB, dir string, extraEnv ...string) *scan {
 	return startScan(t, testkit.Path("svscan"), dir, tool(t, "supervise"), extraEnv...)
 }
 
-func (s *scan) pid() int { return s.cmd.Process.Pid }
+// pid is svscan's pid as seen from here (not the pid of a wrapper such
+// as unshare).
+func (s *scan) pid() int { return s.svPid }
+
+func (s *scan) signal(sig syscall.Signal) { syscall.Kill(s.svPid, sig) }
 
 // addMarker puts the marker symlink into the scan directory.
 func addMarker(t testing.TB, dir string) {
@@ -169,7 +194,7 @@ func (s *scan) rescan() {
 	s.t.Helper()
 	for range 2 {
 		n := s.scans()
-		s.cmd.Process.Signal(syscall.SIGALRM)
+		s.signal(syscall.SIGALRM)
 		testkit.Eventually(s.t, 10*time.Second, func() bool { return s.scans() > n },
 			"no scan after ALRM; stderr:\n%s", s.stderr)
 	}
@@ -178,8 +203,14 @@ func (s *scan) rescan() {
 // cleanup kills svscan and every process below it, so that no test leaves
 // supervisors behind.
 func (s *scan) cleanup() {
-	pids := descendants(s.pid())
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	pids := descendants(s.cmd.Process.Pid)
 	s.cmd.Process.Signal(syscall.SIGKILL)
+	s.signal(syscall.SIGKILL)
 	for _, p := range pids {
 		syscall.Kill(p, syscall.SIGKILL)
 	}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -37,6 +38,7 @@ type scanner struct {
 	env      []string   // environment of every child
 	services map[fileID]*service
 	byPid    map[int]*service
+	timeout  time.Duration // bound of the shutdown in progress
 }
 
 func newScanner(stdin, stdout, stderr *os.File, env []string) *scanner {

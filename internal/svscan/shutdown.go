@@ -84,6 +84,7 @@ func count(n int, r role) string {
 func (s *scanner) shutdown(sig os.Signal, timeout time.Duration, children <-chan os.Signal) int {
 	s.notify(daemon.SdNotifyStopping)
 	deadline := time.Now().Add(timeout)
+	s.timeout = timeout
 	s.reap()
 	mains, _ := s.running()
 	s.info("shutdown on ", signalName(sig), ": stopping ", count(len(mains), mainRole))
@@ -146,7 +147,7 @@ func (s *scanner) stop(r role, first, later string, deadline time.Time, children
 		case <-children:
 		case <-resend.C:
 		case <-expire.C:
-			s.kill(r, time.Since(start))
+			s.kill(r)
 			return false
 		}
 		s.reap()
@@ -199,10 +200,10 @@ func writeControl(dir, cmd string) error {
 // kill ends what is left of role r after the deadline: KILL to each
 // service process (its pid read from supervise/status), then, after
 // killGrace, KILL to the supervise processes that still have not exited.
-func (s *scanner) kill(r role, waited time.Duration) {
+func (s *scanner) kill(r role) {
 	left := s.alive(r)
-	djb.Warn(s.stderr, prog, "shutdown: ", count(len(left), r), " still running after ",
-		waited.Round(time.Millisecond).String(), ", sending KILL")
+	djb.Warn(s.stderr, prog, "shutdown: timeout (", s.timeout.String(), ") reached, sending KILL to ",
+		count(len(left), r))
 	for _, sv := range left {
 		if pid := servicePid(sv, r); pid > 0 {
 			unix.Kill(pid, unix.SIGKILL)

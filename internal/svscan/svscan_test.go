@@ -145,7 +145,7 @@ func TestSvscanLeavesRemovedServiceAlone(t *testing.T) {
 		}
 	}
 	testkit.Eventually(t, 10*time.Second, func() bool {
-		s.cmd.Process.Signal(syscall.SIGALRM)
+		s.signal(syscall.SIGALRM)
 		return fdCount(s.pid()) == withPipe-2 && len(children(s.pid())) == 0
 	}, "pipe not closed (%d descriptors) or children left %v", fdCount(s.pid()), children(s.pid()))
 }
@@ -199,7 +199,7 @@ func TestSvscanRescansOnSIGALRM(t *testing.T) {
 	}, "no warning for the dangling symlink")
 	// Right after a scan: the next periodic one is about five seconds away.
 	makeService(t, target, sleeper, "")
-	s.cmd.Process.Signal(syscall.SIGALRM)
+	s.signal(syscall.SIGALRM)
 	testkit.Eventually(t, 2*time.Second, func() bool {
 		_, ok := s.superviseChild("later", target)
 		return ok

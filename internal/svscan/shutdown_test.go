@@ -1,0 +1,204 @@
+package svscan
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/daemontools-go/daemontools/internal/testkit"
+)
+
+// talker prints a line when it starts and a last line in its TERM
+// handler, then exits.
+const talker = `#!/bin/sh
+trap 'echo "final line from talker"; exit 0' TERM
+echo started
+while :; do sleep 0.05; done
+`
+
+const multilogMain = "#!/bin/sh\nexec multilog ./main\n"
+
+// notifySocket listens where svscan's NOTIFY_SOCKET points and returns the
+// messages as they come.
+func notifySocket(t *testing.T) (string, <-chan string) {
+	path := filepath.Join(t.TempDir(), "notify")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	msgs := make(chan string, 10)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				return
+			}
+			msgs <- string(buf[:n])
+		}
+	}()
+	return path, msgs
+}
+
+func receive(t *testing.T, msgs <-chan string, want string) {
+	t.Helper()
+	select {
+	case m := <-msgs:
+		if m != want {
+			t.Fatalf("NOTIFY_SOCKET got %q, want %q", m, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %q on NOTIFY_SOCKET", want)
+	}
+}
+
+// TestSvscanOrderedShutdownOnTERM: READY=1 once every supervise runs; on
+// TERM, STOPPING=1, services down first, then loggers, so the line the
+// service writes in its TERM handler reaches the log, which multilog
+// closes cleanly (mode 0744); every step on stderr; exit 0; nothing left
+// running. NOTIFY_SOCKET is not passed on to services.
+func TestSvscanOrderedShutdownOnTERM(t *testing.T) {
+	dir := t.TempDir()
+	talk := makeService(t, filepath.Join(dir, "talk"), talker, multilogMain)
+	plain := makeService(t, filepath.Join(dir, "plain"), "#!/bin/sh\nenv > env.out\nexec sleep 1000\n", "")
+	sock, msgs := notifySocket(t)
+	s := ourScan(t, dir, "NOTIFY_SOCKET="+sock)
+	receive(t, msgs, "READY=1")
+	kids := children(s.pid())
+	if len(kids) != 3 {
+		t.Fatalf("READY=1 with %d supervise processes running, want 3: %v", len(kids), kids)
+	}
+	waitUp(t, plain, 10*time.Second)
+	waitUp(t, filepath.Join(talk, "log"), 10*time.Second)
+	current := filepath.Join(talk, "log", "main", "current")
+	testkit.Eventually(t, 10*time.Second, func() bool { return contains(lines(current), "started") },
+		"talker's first line not logged")
+	testkit.Eventually(t, 10*time.Second, func() bool { return len(lines(filepath.Join(plain, "env.out"))) > 0 },
+		"plain did not write env.out")
+	if env := lines(filepath.Join(plain, "env.out")); strings.Contains(strings.Join(env, "\n"), "NOTIFY_SOCKET") {
+		t.Errorf("service inherited NOTIFY_SOCKET: %q", env)
+	}
+
+	all := descendants(s.pid())
+	s.signal(syscall.SIGTERM)
+	receive(t, msgs, "STOPPING=1")
+	if code := s.exitCode(30 * time.Second); code != 0 {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, s.stderr)
+	}
+	want := "svscan: info: shutdown on TERM: stopping 2 services\n" +
+		"svscan: info: shutdown: stopping 1 log service\n" +
+		"svscan: info: shutdown: complete\n"
+	if got := s.stderr.String(); got != want {
+		t.Errorf("stderr %q, want %q", got, want)
+	}
+	got := lines(current)
+	if len(got) < 2 || got[len(got)-1] != "final line from talker" {
+		t.Errorf("log %q does not end with the TERM handler's line", got)
+	}
+	if st, err := os.Stat(current); err != nil || st.Mode().Perm() != 0o744 {
+		t.Errorf("current not finished cleanly by multilog: %v %v", st.Mode(), err)
+	}
+	for _, pid := range all {
+		if p, ok := readProc(pid); ok && p.state != 'Z' {
+			t.Errorf("still running after shutdown: %v", p)
+		}
+	}
+}
+
+// TestSvscanShutdownTimeoutSendsKILL: a service that ignores TERM is
+// killed when SVSCAN_SHUTDOWN_TIMEOUT expires; exit 111.
+func TestSvscanShutdownTimeoutSendsKILL(t *testing.T) {
+	dir := t.TempDir()
+	stubborn := makeService(t, filepath.Join(dir, "stubborn"), "#!/bin/sh\ntrap '' TERM\nexec sleep 1000\n", "")
+	s := ourScan(t, dir, "SVSCAN_SHUTDOWN_TIMEOUT=1")
+	pid := waitUp(t, stubborn, 10*time.Second)
+	s.signal(syscall.SIGTERM)
+	if code := s.exitCode(30 * time.Second); code != 111 {
+		t.Fatalf("exit %d, want 111; stderr:\n%s", code, s.stderr)
+	}
+	want := "svscan: info: shutdown on TERM: stopping 1 service\n" +
+		"svscan: warning: shutdown: timeout (1s) reached, sending KILL to 1 service\n" +
+		"svscan: info: shutdown: stopping 0 log services\n" +
+		"svscan: info: shutdown: complete after KILL\n"
+	if got := s.stderr.String(); got != want {
+		t.Errorf("stderr %q, want %q", got, want)
+	}
+	testkit.Eventually(t, 5*time.Second, func() bool {
+		p, ok := readProc(pid)
+		return !ok || p.state == 'Z'
+	}, "service %d survived the shutdown", pid)
+}
+
+// TestSvscanOldShutdownProcedureStillWorks: 0.76's way, "svc -dx
+// /service/* /service/*/log" and then killing svscan, still leaves nothing
+// running, and TERM then finds nothing to stop.
+func TestSvscanOldShutdownProcedureStillWorks(t *testing.T) {
+	dir := t.TempDir()
+	talk := makeService(t, filepath.Join(dir, "talk"), talker, multilogMain)
+	s := ourScan(t, dir)
+	waitUp(t, talk, 10*time.Second)
+	waitUp(t, filepath.Join(talk, "log"), 10*time.Second)
+	all := descendants(s.pid())
+	out, err := exec.Command("/bin/sh", "-c", tool(t, "svc")+" -dx "+dir+"/* "+dir+"/*/log").CombinedOutput()
+	if err != nil {
+		t.Fatalf("svc: %v %s", err, out)
+	}
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		for _, pid := range all {
+			if p, ok := readProc(pid); ok && p.state != 'Z' {
+				return false
+			}
+		}
+		return true
+	}, "processes left after svc -dx")
+	s.signal(syscall.SIGTERM)
+	if code := s.exitCode(30 * time.Second); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, s.stderr)
+	}
+	// (Whether the talker's last line reaches the log here is a race, as
+	// in 0.76: svc stops the logger at the same time as the service.)
+	if got := s.stderr.String(); !strings.HasPrefix(got, "svscan: info: shutdown on TERM: stopping 0 services\n") {
+		t.Errorf("stderr %q", got)
+	}
+}
+
+// TestSvscanAsPID1ReapsOrphansAndStopsOnINT: as process 1 of a PID
+// namespace svscan reaps orphans reparented to it, and INT shuts down in
+// order like TERM.
+func TestSvscanAsPID1ReapsOrphansAndStopsOnINT(t *testing.T) {
+	unshare, err := exec.LookPath("unshare")
+	if err != nil || os.Geteuid() != 0 {
+		t.Skip("needs unshare(1) and root")
+	}
+	dir := t.TempDir()
+	// Twenty orphans: each background sleep's parent exits at once.
+	orphans := makeService(t, filepath.Join(dir, "orphans"),
+		"#!/bin/sh\nfor i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do\n"+
+			"  (sleep 0.05 &)\ndone\necho spawned > spawned\nexec sleep 1000\n", "")
+	s := startWrapped(t, []string{unshare, "-fp", "--mount-proc"}, testkit.Path("svscan"), dir, tool(t, "supervise"))
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		_, err := os.Stat(filepath.Join(orphans, "spawned"))
+		return err == nil
+	}, "orphan maker did not run; stderr:\n%s", s.stderr)
+	testkit.Eventually(t, 3*time.Second, func() bool {
+		for _, c := range children(s.pid()) {
+			if c.state == 'Z' || (len(c.argv) > 0 && c.argv[0] == "sleep") {
+				return false
+			}
+		}
+		return true
+	}, "orphans not reaped: %v", children(s.pid()))
+	s.signal(syscall.SIGINT)
+	if code := s.exitCode(30 * time.Second); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, s.stderr)
+	}
+	if !strings.HasPrefix(s.stderr.String(), "svscan: info: shutdown on INT: stopping 1 service\n") {
+		t.Errorf("stderr %q", s.stderr)
+	}
+}
