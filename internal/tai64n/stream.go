@@ -88,7 +88,11 @@ func (in *input) read(p []byte) (int, error) {
 		}
 	}
 	if in.fd < 0 {
-		return in.r.Read(p)
+		n, err := in.r.Read(p)
+		if n > 0 {
+			return n, nil // an error with data comes back on the next read
+		}
+		return 0, err
 	}
 	for {
 		n, err := unix.Read(in.fd, p)
