@@ -1,0 +1,506 @@
+package supervise
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/daemontools-go/daemontools/internal/svstatus"
+	"github.com/daemontools-go/daemontools/internal/testkit"
+)
+
+const sleeper = "exec sleep 1000"
+
+// fast makes restarts immediate; tests that prove the one-second pause
+// leave it out.
+const fast = "restart-delay=0"
+
+func TestUsageExactlyOneArgument(t *testing.T) {
+	for _, args := range [][]string{nil, {"a", "b"}} {
+		for _, bin := range []string{ours(t), theirs(t)} {
+			out, code := run(t, t.TempDir(), bin, args...)
+			if out != "supervise: usage: supervise dir\n" || code != 100 {
+				t.Errorf("%s %q: %q exit %d", bin, args, out, code)
+			}
+		}
+	}
+}
+
+func TestFatalStartupMessagesLikeC(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, arg := range []string{"nonexistent", "file"} {
+		want, wantCode := run(t, dir, theirs(t), arg)
+		got, code := run(t, dir, ours(t), arg)
+		if got != want || code != wantCode || code != 111 {
+			t.Errorf("supervise %s: ours %q %d, C %q %d", arg, got, code, want, wantCode)
+		}
+	}
+}
+
+func TestSuperviseDirectoryFilesAndModes(t *testing.T) {
+	s := newService(t, sleeper).start(ours(t))
+	s.waitUp()
+	want := map[string]os.FileMode{
+		"supervise":         os.ModeDir | 0o700,
+		"supervise/control": os.ModeNamedPipe | 0o600,
+		"supervise/ok":      os.ModeNamedPipe | 0o600,
+		"supervise/lock":    0o600,
+		"supervise/status":  0o644,
+	}
+	for name, mode := range want {
+		fi, err := os.Lstat(filepath.Join(s.dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode() != mode {
+			t.Errorf("%s: mode %v, want %v", name, fi.Mode(), mode)
+		}
+	}
+	ents, _ := os.ReadDir(filepath.Join(s.dir, "supervise"))
+	if len(ents) != len(want)-1 {
+		t.Errorf("supervise/ holds %v (status.new must not stay behind)", ents)
+	}
+	if fi, _ := os.Stat(filepath.Join(s.dir, svstatus.Status)); fi.Size() != svstatus.Size {
+		t.Errorf("status is %d bytes", fi.Size())
+	}
+}
+
+func TestDanglingSupervisePatchCreatesTarget(t *testing.T) {
+	for _, bin := range []string{ours(t), theirs(t)} {
+		s := newService(t, sleeper)
+		target := filepath.Join(filepath.Dir(s.dir), "state")
+		if err := os.Symlink(target, filepath.Join(s.dir, "supervise")); err != nil {
+			t.Fatal(err)
+		}
+		s.start(bin)
+		s.waitUp()
+		if fi, err := os.Stat(target); err != nil || fi.Mode() != os.ModeDir|0o700 {
+			t.Errorf("%s: symlink target %v %v", bin, fi, err)
+		}
+		s.send("dx")
+		if code := s.exitStatus(); code != 0 {
+			t.Errorf("%s: exit %d", bin, code)
+		}
+	}
+}
+
+func TestStatusRecordLayout(t *testing.T) {
+	s := newService(t, sleeper).start(ours(t))
+	up := s.waitUp()
+	raw, _ := os.ReadFile(filepath.Join(s.dir, svstatus.Status))
+	pid := int(raw[12]) | int(raw[13])<<8 | int(raw[14])<<16 | int(raw[15])<<24
+	if pid != up.PID || !slices.Contains(children(s.pid()), pid) {
+		t.Fatalf("little-endian pid %d is not supervise's child (%v)", pid, children(s.pid()))
+	}
+	if raw[16] != 0 || raw[17] != 'u' {
+		t.Fatalf("paused/want bytes %d %q", raw[16], raw[17])
+	}
+	if raw[0] != 0x40 {
+		t.Fatalf("TAI64 label does not start with 0x40: %x", raw[:12])
+	}
+	if d := time.Since(up.When.Time()); d < -time.Second || d > within {
+		t.Fatalf("stamp %v is not now", up.When.Time())
+	}
+
+	// Pausing, continuing and "want down" keep the stamp: it moves only
+	// when the pid does.
+	s.send("p")
+	p := s.waitStatus("paused", func(r svstatus.Record) bool { return r.Paused })
+	s.send("c")
+	c := s.waitStatus("continued", func(r svstatus.Record) bool { return !r.Paused })
+	if p.When != up.When || c.When != up.When || p.PID != up.PID {
+		t.Errorf("stamp moved without a pid change: %v %v %v", up.When, p.When, c.When)
+	}
+	s.send("d")
+	down := s.waitDown()
+	if down.Want != 'd' || down.Paused || down.When == up.When {
+		t.Errorf("after d: %+v", down)
+	}
+}
+
+func TestDownFileConsultedOnlyAtStart(t *testing.T) {
+	s := newService(t, sleeper, "down=").start(ours(t))
+	r := s.waitStatus("want down", func(r svstatus.Record) bool { return r.Want == 'd' })
+	if r.PID != 0 || len(children(s.pid())) != 0 {
+		t.Fatalf("started despite ./down: %+v", r)
+	}
+	// Removing ./down changes nothing; u starts it; creating ./down does
+	// not stop or keep it from restarting.
+	os.Remove(filepath.Join(s.dir, "down"))
+	s.sync()
+	if r, _ := s.status(); r.PID != 0 || r.Want != 'd' {
+		t.Fatalf("started after rm down: %+v", r)
+	}
+	s.send("u")
+	up := s.waitUp()
+	os.WriteFile(filepath.Join(s.dir, "down"), nil, 0o644)
+	syscall.Kill(up.PID, syscall.SIGKILL)
+	s.waitNewPID(up.PID)
+}
+
+func TestCommandUpDownOnce(t *testing.T) {
+	s := newService(t, sleeper, fast).start(ours(t))
+	up := s.waitUp()
+
+	s.send("d")
+	if r := s.waitDown(); r.Want != 'd' {
+		t.Fatalf("d: %+v", r)
+	}
+	s.send("u")
+	up2 := s.waitNewPID(up.PID)
+	if up2.Want != 'u' {
+		t.Fatalf("u: %+v", up2)
+	}
+
+	// o: want byte 0 while it runs; not restarted after it exits.
+	s.send("o")
+	o := s.waitStatus("want once", func(r svstatus.Record) bool { return r.Want == 0 })
+	if o.PID != up2.PID {
+		t.Fatalf("o restarted a running service: %+v", o)
+	}
+	s.send("k")
+	s.waitDown()
+	s.sync()
+	if r, _ := s.status(); r.PID != 0 || r.Want != 0 {
+		t.Fatalf("after o and k: %+v", r)
+	}
+	if kids := children(s.pid()); len(kids) != 0 {
+		t.Fatalf("restarted after o: %v", kids)
+	}
+	// o on a down service starts it once.
+	s.send("o")
+	s.waitUp()
+}
+
+// The run script records the signals it receives in ./got.
+const recorder = `for sig in HUP ALRM INT; do trap "echo $sig >> got" $sig; done
+trap 'echo TERM >> got; exit 0' TERM
+trap 'echo CONT >> got' CONT
+echo started >> got
+while :; do sleep 0.05; done`
+
+func TestCommandSignals(t *testing.T) {
+	s := newService(t, recorder, fast).start(ours(t))
+	up := s.waitUp()
+	s.waitFile("got", "started")
+	for _, c := range []struct{ cmd, sig string }{{"h", "HUP"}, {"a", "ALRM"}, {"i", "INT"}} {
+		s.send(c.cmd)
+		s.waitFile("got", c.sig)
+	}
+	if r, _ := s.status(); r.PID != up.PID {
+		t.Fatalf("h a i restarted the service: %+v", r)
+	}
+	// t: TERM; the script exits and is restarted (still wanted up).
+	s.send("t")
+	s.waitFile("got", "TERM")
+	up2 := s.waitNewPID(up.PID)
+	// k: KILL, restarted too.
+	s.send("k")
+	s.waitNewPID(up2.PID)
+}
+
+func TestPauseStopsAndDownSendsTermThenCont(t *testing.T) {
+	s := newService(t, recorder, fast).start(ours(t))
+	up := s.waitUp()
+	s.waitFile("got", "started")
+	s.send("p")
+	testkit.Eventually(t, within, func() bool { return procState(up.PID) == "T" }, "p did not stop pid %d", up.PID)
+	if r, _ := s.status(); !r.Paused {
+		t.Fatalf("p: paused flag not set: %+v", r)
+	}
+	s.send("c")
+	testkit.Eventually(t, within, func() bool { return procState(up.PID) != "T" }, "c did not continue")
+	s.waitFile("got", "CONT")
+
+	// A paused service still gets the TERM of d, thanks to the CONT.
+	os.WriteFile(filepath.Join(s.dir, "got"), nil, 0o644)
+	s.send("p")
+	testkit.Eventually(t, within, func() bool { return procState(up.PID) == "T" }, "p did not stop")
+	s.send("d")
+	down := s.waitDown()
+	if down.Want != 'd' || down.Paused {
+		t.Fatalf("d: %+v", down)
+	}
+	if got := s.file("got"); !strings.Contains(got, "TERM") {
+		t.Fatalf("paused service did not get TERM: %q", got)
+	}
+}
+
+func TestPauseWhileDownDoesNotShowPaused(t *testing.T) {
+	s := newService(t, sleeper, "down=").start(ours(t))
+	s.handled("p")
+	if r, _ := s.status(); r.Paused {
+		t.Fatalf("paused shown while down: %+v", r)
+	}
+	// A start clears the flag, so the new process is not "paused".
+	s.send("u")
+	if up := s.waitUp(); up.Paused {
+		t.Fatalf("paused after start: %+v", up)
+	}
+}
+
+func TestExitOnlyOnceDown(t *testing.T) {
+	s := newService(t, sleeper, fast).start(ours(t))
+	up := s.waitUp()
+	s.send("x")
+	s.sync()
+	if s.exited() || !s.ok() {
+		t.Fatal("x alone made supervise exit while the service runs")
+	}
+	// After x the exit of the service is not followed by a restart.
+	syscall.Kill(up.PID, syscall.SIGKILL)
+	if code := s.exitStatus(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if r, _ := s.status(); r.PID != 0 || r.Want != 'u' {
+		t.Fatalf("final status %+v", r)
+	}
+	if s.ok() {
+		t.Fatal("supervise/ok still has a reader")
+	}
+}
+
+func TestDownExitIdiom(t *testing.T) {
+	s := newService(t, sleeper).start(ours(t))
+	s.waitUp()
+	s.send("dx")
+	if code := s.exitStatus(); code != 0 {
+		t.Fatalf("exit %d; stderr %q", code, s.stderr())
+	}
+	if r, _ := s.status(); r.PID != 0 || r.Want != 'd' {
+		t.Fatalf("final status %+v", r)
+	}
+}
+
+func TestOneSecondPauseAfterEachStart(t *testing.T) {
+	// run exits at once: each start follows the previous one by at
+	// least a second, and commands sent meanwhile wait for the pause.
+	s := newService(t, "exit 0").start(ours(t))
+	first := s.waitUp()
+	s.send("d")
+	down := s.waitStatus("down", func(r svstatus.Record) bool { return r.PID == 0 && r.Want == 'd' })
+	if gap := down.When.Time().Sub(first.When.Time()); gap < time.Second {
+		t.Fatalf("d handled %v after the start, during the pause", gap)
+	}
+	s.send("u")
+	a := s.waitUp()
+	b := s.waitNewPID(a.PID)
+	if gap := b.When.Time().Sub(a.When.Time()); gap < time.Second {
+		t.Fatalf("restarted %v after the previous start", gap)
+	}
+}
+
+func TestRestartDelayFile(t *testing.T) {
+	for _, c := range []struct {
+		content  string
+		min, max time.Duration
+	}{
+		{"0\n", 0, 900 * time.Millisecond},
+		{"300", 300 * time.Millisecond, 900 * time.Millisecond},
+		{"bogus\n", time.Second, 0},
+		{"-5", time.Second, 0},
+	} {
+		s := newService(t, "exit 0", "restart-delay="+c.content).start(ours(t))
+		// The smallest of a few gaps, so that a loaded machine can only
+		// make the upper bound harder to meet, not the lower one.
+		a := s.waitUp()
+		least := time.Hour
+		for range 3 {
+			b := s.waitNewPID(a.PID)
+			least = min(least, b.When.Time().Sub(a.When.Time()))
+			a = b
+		}
+		if least < c.min || (c.max > 0 && least > c.max) {
+			t.Errorf("restart-delay %q: gap %v, want [%v, %v]", c.content, least, c.min, c.max)
+		}
+		s.send("dx")
+		s.exitStatus()
+	}
+}
+
+func TestParseMillis(t *testing.T) {
+	for in, want := range map[string]int{"0": 0, "250\n": 250, "7 \t\r\n": 7, "999999999": 999999999} {
+		if got, ok := parseMillis([]byte(in)); !ok || got != want {
+			t.Errorf("%q: %d %v", in, got, ok)
+		}
+	}
+	for _, in := range []string{"", "\n", "x", "1x", "-1", "1000000000", " 5"} {
+		if _, ok := parseMillis([]byte(in)); ok {
+			t.Errorf("%q accepted", in)
+		}
+	}
+}
+
+func TestMissingRunRetried(t *testing.T) {
+	s := newService(t, "", "restart-delay=100").start(ours(t))
+	line := "supervise: fatal: unable to start sv/run: file does not exist\n"
+	testkit.Eventually(t, within, func() bool { return strings.Count(s.stderr(), line) >= 3 },
+		"stderr %q", s.stderr())
+	if strings.ReplaceAll(s.stderr(), line, "") != "" {
+		t.Fatalf("unexpected output %q", s.stderr())
+	}
+	// As in 0.76 the failing child shows as up until it is reaped.
+	s.waitUp()
+	if s.exited() {
+		t.Fatal("supervise gave up")
+	}
+}
+
+func TestNonExecutableRunRetried(t *testing.T) {
+	s := newService(t, "", "restart-delay=100", "run=#!/bin/sh\n").start(ours(t))
+	line := "supervise: fatal: unable to start sv/run: access denied\n"
+	testkit.Eventually(t, within, func() bool { return strings.Count(s.stderr(), line) >= 2 },
+		"stderr %q", s.stderr())
+}
+
+func TestMissingRunLikeC(t *testing.T) {
+	// With the default pause, C and ours print the same line about once
+	// a second.
+	for _, bin := range []string{ours(t), theirs(t)} {
+		s := newService(t, "").start(bin)
+		line := "supervise: fatal: unable to start sv/run: file does not exist\n"
+		testkit.Eventually(t, within, func() bool { return strings.Count(s.stderr(), line) >= 2 },
+			"%s: stderr %q", bin, s.stderr())
+		s.send("dx")
+		s.exitStatus()
+	}
+}
+
+func TestSecondSuperviseRefused(t *testing.T) {
+	s := newService(t, sleeper).start(ours(t))
+	up := s.waitUp()
+	out, code := run(t, filepath.Dir(s.dir), ours(t), "sv")
+	if out != "supervise: fatal: unable to acquire sv/supervise/lock: temporary failure\n" || code != 111 {
+		t.Fatalf("second supervise: %q exit %d", out, code)
+	}
+	if r, _ := s.status(); r.PID != up.PID || s.exited() || !s.ok() {
+		t.Fatalf("first supervise disturbed: %+v", r)
+	}
+}
+
+func TestLockExcludesCSupervise(t *testing.T) {
+	for _, order := range [][2]string{{ours(t), theirs(t)}, {theirs(t), ours(t)}} {
+		s := newService(t, sleeper).start(order[0])
+		up := s.waitUp()
+		out, code := run(t, filepath.Dir(s.dir), order[1], "sv")
+		if out != "supervise: fatal: unable to acquire sv/supervise/lock: temporary failure\n" || code != 111 {
+			t.Errorf("%s after %s: %q exit %d", order[1], order[0], out, code)
+		}
+		if r, _ := s.status(); r.PID != up.PID || s.exited() {
+			t.Errorf("%s disturbed by %s: %+v", order[0], order[1], r)
+		}
+	}
+}
+
+func TestServiceGetsOnlyStandardDescriptorsArgvAndEnvironment(t *testing.T) {
+	s := newService(t, `echo "$0 $#" > args; env > env; `+sleeper).start(ours(t))
+	up := s.waitUp()
+	s.waitFile("env", "SVTEST=1")
+	if fds := openFDs(t, up.PID); !slices.Equal(fds, []string{"0", "1", "2"}) {
+		t.Errorf("service has descriptors %v", fds)
+	}
+	if got := s.file("args"); got != "./run 0\n" {
+		t.Errorf("argv: %q", got)
+	}
+	env := strings.Fields(s.file("env"))
+	slices.Sort(env)
+	// sh adds PWD; everything else comes from supervise's environment.
+	env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "PWD=") })
+	if !slices.Equal(env, []string{"PATH=/usr/bin:/bin", "SVTEST=1"}) {
+		t.Errorf("environment %q", env)
+	}
+	// supervise's own descriptors: 0-2, lock, control twice, ok, pidfd.
+	if n := len(openFDs(t, s.pid())); n != 8 {
+		t.Errorf("supervise holds %d descriptors: %v", n, openFDs(t, s.pid()))
+	}
+}
+
+func TestServiceSignalStateLikeC(t *testing.T) {
+	var got [2][3]string
+	for i, bin := range []string{ours(t), theirs(t)} {
+		s := newService(t, sleeper).start(bin)
+		up := s.waitUp()
+		testkit.Eventually(t, within, func() bool { return procStatus(up.PID, "Name") == "sleep" }, "no exec")
+		got[i] = [3]string{procStatus(up.PID, "SigBlk"), procStatus(up.PID, "SigIgn"), procStatus(up.PID, "SigCgt")}
+	}
+	if got[0] != got[1] {
+		t.Errorf("signal mask/ignored/caught: ours %v, C %v", got[0], got[1])
+	}
+	zero := "0000000000000000"
+	if got[0][0] != zero || got[0][2] != zero {
+		t.Errorf("service has blocked or caught signals: %v", got[0])
+	}
+	if self := procStatus(os.Getpid(), "SigIgn"); self == zero && got[0][1] != zero {
+		t.Errorf("service ignores signals: %v", got[0])
+	}
+}
+
+func TestFatalSignalsKillSuperviseNotService(t *testing.T) {
+	ignored, _ := strconv.ParseUint(procStatus(os.Getpid(), "SigIgn"), 16, 64)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGALRM, syscall.SIGPIPE} {
+		if ignored&(1<<(sig-1)) != 0 {
+			continue // inherited "ignore": kept by C and by us
+		}
+		s := newService(t, sleeper).start(ours(t))
+		up := s.waitUp()
+		syscall.Kill(s.pid(), sig)
+		s.exitStatus()
+		ws := s.state.Sys().(syscall.WaitStatus)
+		if !ws.Signaled() || ws.Signal() != sig {
+			t.Errorf("%v: supervise ended with %v", sig, ws)
+		}
+		if syscall.Kill(up.PID, 0) != nil {
+			t.Errorf("%v: the service died with supervise", sig)
+		}
+	}
+}
+
+func TestGarbageOnControlIgnored(t *testing.T) {
+	s := newService(t, sleeper).start(ours(t))
+	up := s.waitUp()
+	rss := kB(s.pid(), "RssAnon")
+	fds := len(openFDs(t, s.pid()))
+
+	// Every byte value that is not a command, then a megabyte of them.
+	var junk []byte
+	for b := range 256 {
+		if !strings.ContainsRune("udopchaitkx", rune(b)) {
+			junk = append(junk, byte(b))
+		}
+	}
+	s.send(string(junk))
+	f, err := os.OpenFile(filepath.Join(s.dir, svstatus.Control), os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 1<<20)
+	for i := range big {
+		big[i] = junk[i%len(junk)]
+	}
+	if _, err := f.Write(big); err != nil { // blocks until supervise drained most of it
+		t.Fatal(err)
+	}
+	f.Close()
+	s.send("p")
+	r := s.waitStatus("paused", func(r svstatus.Record) bool { return r.Paused })
+	if r.PID != up.PID || r.Want != 'u' || r.When != up.When {
+		t.Fatalf("garbage changed the service: %+v -> %+v", up, r)
+	}
+	if n := len(openFDs(t, s.pid())); n != fds {
+		t.Errorf("descriptors %d -> %d", fds, n)
+	}
+	if after := kB(s.pid(), "RssAnon"); after > rss+64 {
+		t.Errorf("RssAnon %d kB -> %d kB", rss, after)
+	}
+	if s.stderr() != "" {
+		t.Errorf("output: %q", s.stderr())
+	}
+}
