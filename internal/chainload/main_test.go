@@ -66,6 +66,12 @@ var defaultEnv = []string{"PATH=/usr/bin:/bin", "A=1", "B=2"}
 // (os/exec would remove duplicates).
 func start(t *testing.T, path, name string, inv invocation) result {
 	t.Helper()
+	return startFiles(t, path, name, inv, nil)
+}
+
+// startFiles is start with more descriptors from 3 on (nil: closed).
+func startFiles(t *testing.T, path, name string, inv invocation, extra []*os.File) result {
+	t.Helper()
 	env := inv.env
 	if env == nil {
 		env = defaultEnv
@@ -84,7 +90,7 @@ func start(t *testing.T, path, name string, inv invocation) result {
 		t.Fatal(err)
 	}
 	p, err := os.StartProcess(path, append([]string{name}, inv.args...), &os.ProcAttr{
-		Dir: inv.dir, Env: env, Files: []*os.File{devnull, ow, ew},
+		Dir: inv.dir, Env: env, Files: append([]*os.File{devnull, ow, ew}, extra...),
 	})
 	ow.Close()
 	ew.Close()
@@ -206,6 +212,35 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// ourPath and oraclePath name the two builds of a program.
+func ourPath(name string) string { return testkit.Path(name) }
+
+func oraclePath(t *testing.T, name string) string { return testkit.Oracle(t, name) }
+
+// testkitScript writes an executable script.
+func testkitScript(t *testing.T, path, body string) { testkit.WriteScript(t, path, body) }
+
+// copyForAnyone copies our build of name into a new directory every user
+// may enter, for tests that run it as nobody, and returns its path.
+func copyForAnyone(t *testing.T, name string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bin, err := os.ReadFile(ourPath(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return p
