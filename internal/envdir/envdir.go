@@ -65,6 +65,19 @@ func Read(dir string) ([]string, error) {
 	if err := unix.Chdir(dir); err != nil {
 		return nil, &Error{"unable to switch to directory " + dir, err}
 	}
+	changes, err := readHere(dir)
+	if err != nil {
+		unix.Fchdir(orig) // best effort: the caller reports err
+		return nil, err
+	}
+	if err := unix.Fchdir(orig); err != nil {
+		return nil, &Error{"unable to switch to starting directory", err}
+	}
+	return changes, nil
+}
+
+// readHere reads the current directory, which is dir.
+func readHere(dir string) ([]string, error) {
 	names, err := list()
 	if err != nil {
 		return nil, &Error{"unable to read directory " + dir, err}
@@ -82,9 +95,6 @@ func Read(dir string) ([]string, error) {
 			return nil, &Error{"unable to read " + dir + "/" + name, err}
 		}
 		changes = append(changes, Change(name, content))
-	}
-	if err := unix.Fchdir(orig); err != nil {
-		return nil, &Error{"unable to switch to starting directory", err}
 	}
 	return changes, nil
 }
