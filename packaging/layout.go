@@ -1,0 +1,132 @@
+package main
+
+import (
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/goreleaser/nfpm/v2"
+	"github.com/goreleaser/nfpm/v2/files"
+)
+
+const (
+	packageName = "daemontools-go"
+	maintainer  = "daemontools-go developers <daemontools-go@users.noreply.github.com>"
+	homepage    = "https://github.com/daemontools-go/daemontools"
+	docDir      = "/usr/share/doc/" + packageName
+)
+
+// description is the package's synopsis line and long description.
+const description = `daemontools 0.76 service supervision tools, reimplemented in Go
+daemontools-go is a drop-in reimplementation of D. J. Bernstein's
+daemontools 0.76: svscan, supervise, svc, svok, svstat, multilog,
+tai64n, tai64nlocal, setuidgid, envuidgid, envdir, softlimit, setlock,
+fghack, pgrphack, readproctitle and svscanboot, with the same names,
+arguments, output, exit codes and on-disk formats.
+.
+This package also starts svscan at boot on /service (a systemd unit with
+readiness notification and an ordered shutdown, and a SysV init script),
+and replaces the daemontools and daemontools-run packages.`
+
+// rpmDescription turns the Debian-style description (synopsis line, then
+// paragraphs separated by " ." lines) into RPM's: the synopsis is the
+// Summary, paragraphs are separated by empty lines.
+func rpmDescription(deb string) string {
+	_, long, _ := strings.Cut(deb, "\n")
+	return strings.ReplaceAll(long, "\n.\n", "\n\n")
+}
+
+// formatPaths are the places where the deb and rpm conventions differ.
+type formatPaths struct {
+	unitDir     string // systemd system units
+	initScript  string // the SysV init script
+	initType    string // Debian wants everything under /etc as a conffile
+	defaultFile string // the settings read by the unit and the init script
+}
+
+var paths = map[string]formatPaths{
+	"deb": {"/lib/systemd/system", "/etc/init.d/svscan", files.TypeConfig, "/etc/default/svscan"},
+	"rpm": {"/usr/lib/systemd/system", "/etc/rc.d/init.d/svscan", files.TypeFile, "/etc/sysconfig/svscan"},
+}
+
+// config is the whole package description, shared by both formats; the
+// entries that differ carry their Packager.
+func config(src, version string, mtime time.Time, contents files.Contents) nfpm.Config {
+	relations := []string{"daemontools", "daemontools-run"}
+	return nfpm.Config{
+		Info: nfpm.Info{
+			Name:          packageName,
+			Arch:          "amd64",
+			Platform:      "linux",
+			Version:       version,
+			VersionSchema: "none",
+			Release:       "1",
+			Section:       "admin",
+			Priority:      "optional",
+			Maintainer:    maintainer,
+			Description:   description,
+			Vendor:        packageName,
+			Homepage:      homepage,
+			License:       "see /usr/share/doc/daemontools-go/copyright",
+			MTime:         mtime,
+			Overridables: nfpm.Overridables{
+				Contents: contents,
+				Scripts: nfpm.Scripts{
+					PostInstall: filepath.Join(src, "packaging/scripts/postinstall.sh"),
+					PreRemove:   filepath.Join(src, "packaging/scripts/preremove.sh"),
+					PostRemove:  filepath.Join(src, "packaging/scripts/postremove.sh"),
+				},
+			},
+		},
+		Overrides: map[string]*nfpm.Overridables{
+			"deb": {
+				Conflicts: relations,
+				Replaces:  relations,
+				Provides:  relations,
+			},
+			"rpm": {
+				Conflicts: relations[:1],
+				Replaces:  relations[:1],
+				Provides:  relations[:1],
+				RPM: nfpm.RPM{
+					Group:   "System Environment/Daemons",
+					Summary: "daemontools 0.76 service supervision tools, reimplemented in Go",
+				},
+			},
+		},
+	}
+}
+
+// layout lists every file of both packages: src is the source tree, bin
+// the built programs, stage the generated files (see writeStage).
+func layout(src, bin, stage string, inv inventory) files.Contents {
+	var c files.Contents
+	add := func(from, to, typ, packager string, mode os.FileMode) {
+		c = append(c, &files.Content{
+			Source:      from,
+			Destination: to,
+			Type:        typ,
+			Packager:    packager,
+			FileInfo:    &files.ContentFileInfo{Mode: mode, Owner: "root", Group: "root"},
+		})
+	}
+	for _, p := range inv.programs {
+		add(filepath.Join(bin, p), "/usr/bin/"+p, files.TypeFile, "", 0o755)
+	}
+	for _, m := range inv.manPages {
+		add(filepath.Join(stage, m.staged()), m.installed(), files.TypeFile, "", 0o644)
+	}
+	add(filepath.Join(src, "init/rc.local.svscan"), docDir+"/rc.local.svscan", files.TypeFile, "", 0o644)
+	add(filepath.Join(stage, "doc/copyright"), docDir+"/copyright", files.TypeFile, "", 0o644)
+	add(filepath.Join(stage, "doc/changelog.Debian.gz"), docDir+"/changelog.Debian.gz", files.TypeFile, "deb", 0o644)
+	add(filepath.Join(src, "packaging/lintian-overrides"), "/usr/share/lintian/overrides/"+packageName, files.TypeFile, "deb", 0o644)
+	for _, format := range []string{"deb", "rpm"} {
+		p := paths[format]
+		add(filepath.Join(src, "init/svscan.service"), path.Join(p.unitDir, "svscan.service"), files.TypeFile, format, 0o644)
+		add(filepath.Join(src, "init/svscan.init"), p.initScript, p.initType, format, 0o755)
+		add(filepath.Join(src, "init/default/svscan"), p.defaultFile, files.TypeConfigNoReplace, format, 0o644)
+	}
+	return c
+}

@@ -1,0 +1,77 @@
+#!/bin/sh
+# daemontools-go: after installation (deb postinst, rpm %post).
+#   deb: configure [OLD-VERSION] | abort-upgrade | abort-remove | abort-deconfigure
+#   rpm: $1 = 1 (first install) | 2 or more (upgrade)
+# Creates the service directory if missing (it is not shipped, so removing
+# the package never removes a user's tree), enables svscan for the init
+# system and starts it on a fresh install.  An upgrade never restarts a
+# running svscan: that would stop and start every supervised service.  The
+# old svscan keeps running until the administrator restarts it.
+set -e
+
+case "$1" in
+configure) format=deb action=start ;;
+abort-upgrade | abort-remove | abort-deconfigure) format=deb action=none ;;
+1) format=rpm action=start ;;
+[0-9]*) format=rpm action=none ;;
+*) exit 0 ;;
+esac
+
+SVSCAN_DIR=/service
+for f in /etc/default/svscan /etc/sysconfig/svscan; do
+	# shellcheck disable=SC1090
+	[ -r "$f" ] && . "$f"
+done
+
+if [ ! -d "$SVSCAN_DIR" ]; then
+	mkdir -p "$SVSCAN_DIR"
+	chmod 0755 "$SVSCAN_DIR"
+fi
+
+systemd_running() {
+	[ -d /run/systemd/system ]
+}
+
+# Enable the unit.  deb-systemd-helper and systemctl --no-reload both work
+# without a running systemd, so an image built in a chroot boots with it.
+if command -v deb-systemd-helper >/dev/null 2>&1; then
+	deb-systemd-helper unmask svscan.service >/dev/null || true
+	if deb-systemd-helper --quiet was-enabled svscan.service; then
+		deb-systemd-helper enable svscan.service >/dev/null || true
+	else
+		deb-systemd-helper update-state svscan.service >/dev/null || true
+	fi
+elif [ "$action" = start ] && command -v systemctl >/dev/null 2>&1; then
+	systemctl --no-reload enable svscan.service >/dev/null 2>&1 || true
+fi
+if systemd_running; then
+	systemctl --system daemon-reload >/dev/null 2>&1 || true
+fi
+
+# Register the SysV script for the runlevels in its header.
+if [ "$format" = deb ] && command -v update-rc.d >/dev/null 2>&1; then
+	update-rc.d svscan defaults >/dev/null || true
+elif [ "$format" = rpm ] && command -v chkconfig >/dev/null 2>&1; then
+	chkconfig --add svscan >/dev/null 2>&1 || true
+fi
+
+[ "$action" = start ] || exit 0
+
+# Start svscan.  On Debian through deb-systemd-invoke or invoke-rc.d, which
+# honour policy-rc.d (chroots and image builds forbid starting daemons).
+# Starting an svscan that already runs changes nothing.
+start_failed() {
+	echo "daemontools-go: svscan was not started; start it with your init system." >&2
+}
+if systemd_running; then
+	if command -v deb-systemd-invoke >/dev/null 2>&1; then
+		deb-systemd-invoke start svscan.service >/dev/null || start_failed
+	else
+		systemctl start svscan.service || start_failed
+	fi
+elif command -v invoke-rc.d >/dev/null 2>&1; then
+	invoke-rc.d svscan start || start_failed
+elif [ "$format" = rpm ] && command -v service >/dev/null 2>&1; then
+	service svscan start || start_failed
+fi
+exit 0
