@@ -1,0 +1,13 @@
+// Command multilog reads a sequence of lines from stdin and appends
+// selected lines to any number of logs (daemontools 0.76).
+package main
+
+import (
+	"os"
+
+	"github.com/daemontools-go/daemontools/internal/multilog"
+)
+
+func main() {
+	os.Exit(multilog.Main(os.Args[1:], os.Stdin, os.Stderr))
+}

@@ -1,0 +1,288 @@
+package multilog
+
+import (
+	"os"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/daemontools-go/daemontools/internal/tai64"
+)
+
+// This file owns the layout of a log directory: lock, current, previous,
+// processed, state, newstate and the @TAI64N.s / @TAI64N.u files, with
+// 0.76's start-up salvage, rotation and pruning.
+
+// The open flavours of 0.76 (see the facts sheet, 0.5), all close-on-exec.
+func openAppend(name string) (int, error) {
+	return unix.Open(name, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_APPEND|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+}
+
+func openTrunc(name string) (int, error) {
+	return unix.Open(name, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+}
+
+func openRead(name string) (int, error) {
+	return unix.Open(name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+}
+
+func openWrite(name string) (int, error) {
+	return unix.Open(name, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+}
+
+// logDir is one log directory: its settings, descriptors and the bytes on
+// their way to its current file (see sink.go).
+type logDir struct {
+	DirSpec
+	p    *pauser
+	fd   int    // the directory, for fchdir
+	lock int    // holds the flock for our lifetime
+	cur  int    // current, opened for appending
+	used uint64 // bytes in current, as 0.76 counts them
+
+	sink
+	selected bool // for the line being handled
+}
+
+// open is 0.76's restart(): create, lock and salvage the directory, then
+// open current. Failures are fatal at start-up; it returns the exit code.
+func (d *logDir) open(startDir int) (int, bool) {
+	p := d.p
+	if err := unix.Fchdir(startDir); err != nil {
+		return p.fatal(err, "unable to switch to starting directory"), false
+	}
+	unix.Mkdir(d.Name, 0o700)
+	fd, err := openRead(d.Name)
+	if err == nil {
+		if err = unix.Fchdir(fd); err != nil {
+			unix.Close(fd)
+		}
+	}
+	if err != nil {
+		return p.fatal(err, "unable to open directory ", d.Name), false
+	}
+	d.fd = fd
+	if d.lock, err = openAppend("lock"); err == nil {
+		err = retryEINTR(func() error { return unix.Flock(d.lock, unix.LOCK_EX|unix.LOCK_NB) })
+	}
+	if err != nil {
+		return p.fatal(err, "unable to lock directory ", d.Name), false
+	}
+
+	var st unix.Stat_t
+	if err := unix.Stat("current", &st); err != nil {
+		if err != syscall.ENOENT {
+			return p.fatal(err, "unable to stat ", d.Name, "/current"), false
+		}
+	} else if st.Mode&0o100 != 0 {
+		// Closed cleanly last time: go on appending.
+		fd, err := openAppend("current")
+		if err != nil {
+			return p.fatal(err, "unable to append to ", d.Name, "/current"), false
+		}
+		if err := unix.Fchmod(fd, 0o644); err != nil {
+			return p.fatal(err, "unable to set mode of ", d.Name, "/current"), false
+		}
+		d.cur, d.used = fd, uint64(st.Size)
+		return 0, true
+	}
+	if code, ok := d.salvage(); !ok {
+		return code, false
+	}
+	fd, err = openTrunc("state")
+	if err != nil {
+		return p.fatal(err, "unable to write to ", d.Name, "/state"), false
+	}
+	unix.Close(fd)
+	if d.cur, err = openAppend("current"); err != nil {
+		return p.fatal(err, "unable to write to ", d.Name, "/current"), false
+	}
+	if err := unix.Fchmod(d.cur, 0o644); err != nil {
+		return p.fatal(err, "unable to set mode of ", d.Name, "/current"), false
+	}
+	d.used = 0
+	return 0, true
+}
+
+// salvage keeps what a multilog that died left behind: a processed file
+// that was finished becomes .s, otherwise previous becomes .u; current
+// becomes .u.
+func (d *logDir) salvage() (int, bool) {
+	unix.Unlink("state")
+	unix.Unlink("newstate")
+	var st unix.Stat_t
+	processed := false
+	if err := unix.Stat("processed", &st); err != nil {
+		if err != syscall.ENOENT {
+			return d.p.fatal(err, "unable to stat ", d.Name, "/processed"), false
+		}
+	} else if st.Mode&0o100 != 0 {
+		processed = true
+	}
+	if processed {
+		unix.Unlink("previous")
+		d.finish("processed", 's')
+	} else {
+		unix.Unlink("processed")
+		d.finish("previous", 'u')
+	}
+	d.finish("current", 'u')
+	return 0, true
+}
+
+// finish gives file its final name @TAI64N.code (unless it already has a
+// second link from an interrupted finish), removes the old name and prunes.
+// The working directory is the log directory.
+func (d *logDir) finish(file string, code byte) {
+	p := d.p
+	var st unix.Stat_t
+	for {
+		err := unix.Stat(file, &st)
+		if err == nil {
+			break
+		}
+		if err == syscall.ENOENT {
+			return
+		}
+		p.pause(err, "unable to stat ", d.Name, "/", file, ", pausing")
+	}
+	if st.Nlink == 1 {
+		for {
+			name := string(append(tai64.Now().AppendLabel(make([]byte, 0, 27)), '.', code))
+			err := unix.Link(file, name)
+			if err == nil {
+				break
+			}
+			p.pause(err, "unable to link to ", d.Name, "/", name, ", pausing")
+		}
+	}
+	for {
+		err := unix.Unlink(file)
+		if err == nil {
+			break
+		}
+		p.pause(err, "unable to remove ", d.Name, "/", file, ", pausing")
+	}
+	for !d.prune() {
+	}
+}
+
+// prune removes the oldest finished file while there are Num or more of
+// them (names starting '@', at least 25 bytes; oldest = lowest first 25
+// bytes). It reports whether the files fit.
+func (d *logDir) prune() bool {
+	names, err := readNames(".")
+	if err != nil {
+		d.p.pause(err, "unable to read ", d.Name, ", pausing")
+		return false
+	}
+	oldest := "@z"
+	count := uint64(0)
+	for _, n := range names {
+		if len(n) >= tai64.LabelLen && n[0] == '@' {
+			count++
+			if n[:tai64.LabelLen] < oldest {
+				oldest = n[:tai64.LabelLen]
+			}
+		}
+	}
+	if count < d.Num {
+		return true
+	}
+	for _, n := range names {
+		if len(n) >= tai64.LabelLen && n[0] == '@' && strings.HasPrefix(n, oldest) {
+			if err := unix.Unlink(n); err != nil {
+				// 0.76 ignores this and spins; we say so and pause.
+				d.p.pause(err, "unable to remove ", d.Name, "/", n, ", pausing")
+			}
+			return false
+		}
+	}
+	return true // nothing sorts below "@z": 0.76 would spin forever
+}
+
+func readNames(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
+}
+
+// rotate is 0.76's fullcurrent(): current becomes previous (fsynced, mode
+// 0744), a new current is opened, and previous is finished as .s, through
+// the processor if there is one. Every failing step is retried forever.
+func (d *logDir) rotate() {
+	p := d.p
+	for {
+		err := unix.Fchdir(d.fd)
+		if err == nil {
+			break
+		}
+		p.pause(err, "unable to switch to ", d.Name, ", pausing")
+	}
+	for {
+		err := retryEINTR(func() error { return unix.Fsync(d.cur) })
+		if err == nil {
+			break
+		}
+		p.pause(err, "unable to write ", d.Name, "/current to disk, pausing")
+	}
+	unix.Close(d.cur)
+	for {
+		err := unix.Rename("current", "previous")
+		if err == nil {
+			break
+		}
+		p.pause(err, "unable to rename current to previous in directory ", d.Name, ", pausing")
+	}
+	for {
+		fd, err := openAppend("current")
+		if err == nil {
+			d.cur = fd
+			break
+		}
+		p.pause(err, "unable to create ", d.Name, "/current, pausing")
+	}
+	d.used = 0
+	for {
+		err := unix.Fchmod(d.cur, 0o644)
+		if err == nil {
+			break
+		}
+		p.pause(err, "unable to set mode of ", d.Name, "/current, pausing")
+	}
+	for {
+		err := unix.Chmod("previous", 0o744)
+		if err == nil {
+			break
+		}
+		p.pause(err, "unable to set mode of ", d.Name, "/previous, pausing")
+	}
+	if !d.HasProcessor {
+		d.finish("previous", 's')
+		return
+	}
+	d.process()
+}
+
+// close is 0.76's c_quit() for one directory: current is synced and marked
+// finished cleanly with the owner-execute bit.
+func (d *logDir) close() {
+	for {
+		err := retryEINTR(func() error { return unix.Fsync(d.cur) })
+		if err == nil {
+			break
+		}
+		d.p.pause(err, "unable to write ", d.Name, "/current to disk, pausing")
+	}
+	for {
+		err := unix.Fchmod(d.cur, 0o744)
+		if err == nil {
+			break
+		}
+		d.p.pause(err, "unable to set mode of ", d.Name, "/current, pausing")
+	}
+}

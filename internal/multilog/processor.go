@@ -1,0 +1,125 @@
+package multilog
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// process runs the directory's processor on previous until it succeeds,
+// then makes its output the finished .s file and its newstate the state.
+// The working directory is the log directory.
+func (d *logDir) process() {
+	p := d.p
+	for {
+		ok, crashed := d.runProcessor()
+		if ok {
+			break
+		}
+		if crashed {
+			// 0.76 prints a stale errno here; on Linux it is the ENOENT
+			// left by the start-up unlink of state or newstate.
+			p.pause(syscall.ENOENT, "processor crashed in ", d.Name, ", pausing")
+		}
+		p.pauseNoErr("processor failed in ", d.Name, ", pausing")
+	}
+	var fd int
+	for {
+		var err error
+		if fd, err = openAppend("processed"); err == nil {
+			break
+		}
+		p.pause(err, "unable to create ", d.Name, "/processed, pausing")
+	}
+	d.syncFd(fd, "processed")
+	for {
+		err := unix.Fchmod(fd, 0o744)
+		if err == nil {
+			break
+		}
+		p.pause(err, "unable to set mode of ", d.Name, "/processed, pausing")
+	}
+	unix.Close(fd)
+	for {
+		var err error
+		if fd, err = openAppend("newstate"); err == nil {
+			break
+		}
+		p.pause(err, "unable to create ", d.Name, "/newstate, pausing")
+	}
+	d.syncFd(fd, "newstate")
+	unix.Close(fd)
+	for {
+		err := unix.Unlink("previous")
+		if err == nil {
+			break
+		}
+		p.pause(err, "unable to remove ", d.Name, "/previous, pausing")
+	}
+	for {
+		err := unix.Rename("newstate", "state")
+		if err == nil {
+			break
+		}
+		p.pause(err, "unable to rename newstate to state in directory ", d.Name, ", pausing")
+	}
+	d.finish("processed", 's')
+}
+
+func (d *logDir) syncFd(fd int, name string) {
+	for {
+		err := retryEINTR(func() error { return unix.Fsync(fd) })
+		if err == nil {
+			return
+		}
+		d.p.pause(err, "unable to write ", d.Name, "/", name, " to disk, pausing")
+	}
+}
+
+// runProcessor starts "sh -c PROCESSOR" with previous on fd 0, processed
+// on 1, state on 4 and newstate on 5, and waits for it. A failure to set
+// it up is reported as 0.76's child reports it ("unable to run") and
+// counts as a failed run.
+func (d *logDir) runProcessor() (ok, crashed bool) {
+	files := make([]*os.File, 0, 4)
+	defer func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}()
+	for _, o := range []struct {
+		name string
+		open func(string) (int, error)
+	}{{"previous", openRead}, {"processed", openTrunc}, {"state", openRead}, {"newstate", openTrunc}} {
+		fd, err := o.open(o.name)
+		if err != nil {
+			d.p.fatal(err, "unable to run ", d.Processor)
+			return false, false
+		}
+		files = append(files, os.NewFile(uintptr(fd), o.name))
+	}
+	cmd := &exec.Cmd{
+		Path:       "/bin/sh",
+		Args:       []string{"sh", "-c", d.Processor},
+		Stdin:      files[0],
+		Stdout:     files[1],
+		Stderr:     d.p.stderr,
+		ExtraFiles: []*os.File{nil, files[2], files[3]}, // fds 3 (closed), 4, 5
+	}
+	if err := cmd.Start(); err != nil {
+		d.p.fatal(err, "unable to run ", d.Processor)
+		return false, false
+	}
+	err := cmd.Wait()
+	if err == nil {
+		return true, false
+	}
+	if ee, isExit := err.(*exec.ExitError); isExit {
+		if ws, isWS := ee.Sys().(syscall.WaitStatus); isWS && ws.Signaled() {
+			return false, true
+		}
+	}
+	return false, false
+}
