@@ -22,19 +22,30 @@ func lookup(account string) (uid, gid uint64, ok bool) {
 	return uid, gid, err1 == nil && err2 == nil
 }
 
+// accountArgs checks the arguments "PROG account child..." and looks the
+// account up. On failure it prints 0.76's message and returns the exit
+// code (100 usage, 111 unknown account); code is 0 on success.
+func accountArgs(stderr io.Writer, prog string, args []string) (uid, gid uint64, code int) {
+	if len(args) < 3 {
+		return 0, 0, usage(stderr, prog, prog+" account child", djb.ExitUsage)
+	}
+	uid, gid, ok := lookup(args[1])
+	if !ok {
+		djb.Fatal(stderr, prog, "unknown account ", args[1])
+		return 0, 0, djb.ExitTemp
+	}
+	return uid, gid, 0
+}
+
 // Setuidgid is setuidgid: "setuidgid account child...": take account's
 // uid and primary gid, with that gid as the only supplementary group, and
 // run child. The syscall package's Setgroups/Setgid/Setuid change every
 // thread of the Go process, so no thread keeps the old credentials.
 func Setuidgid(args []string, stderr io.Writer) int {
 	const prog = "setuidgid"
-	if len(args) < 3 {
-		return usage(stderr, prog, "setuidgid account child", 100)
-	}
-	uid, gid, ok := lookup(args[1])
-	if !ok {
-		djb.Fatal(stderr, prog, "unknown account ", args[1])
-		return djb.ExitTemp
+	uid, gid, code := accountArgs(stderr, prog, args)
+	if code != 0 {
+		return code
 	}
 	if err := setGroupAndGid(int(gid)); err != nil {
 		djb.FatalErr(stderr, prog, err, "unable to setgid")
@@ -61,13 +72,9 @@ func setGroupAndGid(gid int) error {
 // change) and run child.
 func Envuidgid(args []string, stderr io.Writer) int {
 	const prog = "envuidgid"
-	if len(args) < 3 {
-		return usage(stderr, prog, "envuidgid account child", 100)
-	}
-	uid, gid, ok := lookup(args[1])
-	if !ok {
-		djb.Fatal(stderr, prog, "unknown account ", args[1])
-		return djb.ExitTemp
+	uid, gid, code := accountArgs(stderr, prog, args)
+	if code != 0 {
+		return code
 	}
 	env := mergeEnv([]string{"GID=" + decimal(gid), "UID=" + decimal(uid)})
 	return run(stderr, prog, args[2:], env)

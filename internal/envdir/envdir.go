@@ -108,20 +108,10 @@ func list() ([]string, error) {
 	}
 	defer unix.Close(fd)
 	var names []string
-	buf := make([]byte, 8192)
-	for {
-		n, err := unix.Getdents(fd, buf)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if n <= 0 {
-			return names, nil
-		}
-		_, _, names = unix.ParseDirent(buf[:n], -1, names)
-	}
+	err = chunks(fd, 8192, unix.Getdents, func(b []byte) {
+		_, _, names = unix.ParseDirent(b, -1, names)
+	})
+	return names, err
 }
 
 // readFile reads a whole file as 0.76's openreadclose does: opened
@@ -133,18 +123,22 @@ func readFile(name string) ([]byte, error) {
 	}
 	defer unix.Close(fd)
 	var out []byte
-	buf := make([]byte, 4096)
+	err = chunks(fd, 4096, unix.Read, func(b []byte) { out = append(out, b...) })
+	return out, err
+}
+
+// chunks calls read on fd until it returns 0 or an error other than
+// EINTR, handing each chunk read to use.
+func chunks(fd, size int, read func(int, []byte) (int, error), use func([]byte)) error {
+	buf := make([]byte, size)
 	for {
-		n, err := unix.Read(fd, buf)
+		n, err := read(fd, buf)
 		if err == unix.EINTR {
 			continue
 		}
-		if err != nil {
-			return nil, err
+		if err != nil || n <= 0 {
+			return err
 		}
-		if n == 0 {
-			return out, nil
-		}
-		out = append(out, buf[:n]...)
+		use(buf[:n])
 	}
 }
