@@ -1,0 +1,390 @@
+#!/bin/sh
+# VM tests: boot Debian 12 with systemd and with sysvinit in QEMU, with the
+# daemontools-go package installed, and run vm-tests/guest/vmcheck in them
+# (HOW-TO chapters 2 and 3: svscan at boot, the qmail-style services, the
+# svc examples of 3.4, ordered shutdown, clean logs after a reboot).
+#
+# Variants: systemd (our unit), sysv (our SVR4 script), rclocal (sysvinit
+# with the BSD rc.local snippet and the init script disabled).
+#
+# Environment:
+#   DAEMONTOOLS_VM_CACHE     cache of trees, kernels, .debs
+#                            (default /var/cache/daemontools-go-vm)
+#   DAEMONTOOLS_VM_VARIANTS  default "systemd sysv rclocal"
+#   DAEMONTOOLS_VM_DEB       a .deb to test instead of building dist/
+#   DAEMONTOOLS_VM_ACCEL     kvm or tcg (default: probe)
+#   DAEMONTOOLS_VM_MEM       guest memory in MiB (default 512)
+#   DAEMONTOOLS_VM_TIMEOUT   seconds per boot (default 240 with KVM, 600 TCG)
+#   DAEMONTOOLS_VM_MIRROR    Debian mirror (default: the one apt uses)
+#   CI=true                  a cold cache is built, never skipped
+#
+# Exit status: 0 when every check passed or the run was skipped (a line
+# starting with "vm-test: SKIP" says why), 1 on any failure.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+CACHE=${DAEMONTOOLS_VM_CACHE:-/var/cache/daemontools-go-vm}
+WORK=$CACHE/work
+VARIANTS=${DAEMONTOOLS_VM_VARIANTS:-systemd sysv rclocal}
+MEM=${DAEMONTOOLS_VM_MEM:-512}
+CI=${CI:-}
+export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
+t_start=$(date +%s)
+
+say() { printf 'vm-test: %s\n' "$*"; }
+skip() {
+	say "SKIP: $*"
+	exit 0
+}
+die() {
+	say "FAIL: $*"
+	exit 1
+}
+# Under CI a missing prerequisite is a failure, elsewhere a skip.
+cannot() { if [ "$CI" = true ]; then die "$*"; else skip "$*"; fi; }
+elapsed() { echo $(($(date +%s) - t_start)); }
+
+init_of() { case $1 in systemd) echo systemd ;; *) echo sysvinit ;; esac; }
+
+# ------------------------------------------------------------ prerequisites
+[ "$(uname -m)" = x86_64 ] || cannot "needs an x86_64 host"
+[ "$(id -u)" = 0 ] || cannot "needs root (debootstrap, chroot)"
+for tool in qemu-system-x86_64 debootstrap mkfs.ext4 debugfs zstd dpkg rpm timeout flock chroot; do
+	command -v $tool >/dev/null || cannot "$tool not installed (scripts/install-deps.sh installs it)"
+done
+mkdir -p "$CACHE" "$WORK"
+exec 9>"$CACHE/lock"
+flock -w 1800 9 || die "another vm-test holds $CACHE/lock"
+
+# ------------------------------------------------------------ accelerator
+# /dev/kvm can exist and open yet be unable to run a guest (nested hosts),
+# so boot a 512-byte boot sector that writes to QEMU's debug-exit port:
+# exit status 33 means guest code really ran.
+probe_accel() {
+	p=$WORK/probe.img
+	printf '\260\020\346\364\364\353\376' >"$p"
+	truncate -s 510 "$p"
+	printf '\125\252' >>"$p"
+	truncate -s 1474560 "$p"
+	rc=0
+	timeout -k 2 ${2:-8} qemu-system-x86_64 -accel "$1" -display none -nodefaults \
+		-no-reboot -m 16 -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-drive file="$p",format=raw,if=floppy >/dev/null 2>&1 || rc=$?
+	[ "$rc" = 33 ]
+}
+ACCEL=${DAEMONTOOLS_VM_ACCEL:-}
+if [ -z "$ACCEL" ]; then
+	if [ -w /dev/kvm ] && probe_accel kvm 8; then ACCEL=kvm; else ACCEL=tcg; fi
+fi
+probe_accel "$ACCEL" 30 || die "qemu cannot run a guest with -accel $ACCEL"
+if [ "$ACCEL" = kvm ]; then TIMEOUT=${DAEMONTOOLS_VM_TIMEOUT:-240}; else TIMEOUT=${DAEMONTOOLS_VM_TIMEOUT:-600}; fi
+say "accelerator $ACCEL, $MEM MiB per guest, $TIMEOUT s per boot"
+
+# ------------------------------------------------------------ trees
+apt_mirror() {
+	m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null |
+		sed -n -e 's/^URIs: *\(http[^ ]*\/debian\)\/*$/\1/p' \
+			-e 's/^deb  *\(\[[^]]*\] *\)\{0,1\}\(http[^ ]*\/debian\)\/* .*/\2/p' | head -n 1)
+	echo "${m:-http://deb.debian.org/debian}"
+}
+MIRROR=${DAEMONTOOLS_VM_MIRROR:-$(apt_mirror)}
+
+mirror_reachable() {
+	host=$(echo "$MIRROR" | sed 's|^[a-z]*://\([^/:]*\).*|\1|')
+	getent hosts "$host" >/dev/null 2>&1 || return 1
+	if command -v curl >/dev/null; then
+		curl -fsS -m 20 -o /dev/null "$MIRROR/dists/bookworm/Release"
+	elif command -v wget >/dev/null; then
+		wget -q -T 20 -O /dev/null "$MIRROR/dists/bookworm/Release"
+	fi
+}
+
+needed_inits=
+for v in $VARIANTS; do
+	i=$(init_of "$v")
+	case " $needed_inits " in *" $i "*) ;; *) needed_inits="$needed_inits $i" ;; esac
+done
+for i in $needed_inits; do
+	[ -s "$CACHE/$i.tar.zst" ] && [ -s "$CACHE/$i.vmlinuz" ] && [ -s "$CACHE/$i.initrd" ] && continue
+	mirror_reachable || cannot "no cached $i tree in $CACHE and $MIRROR unreachable"
+	say "building the $i tree (cold cache) from $MIRROR"
+	t0=$(date +%s)
+	sh "$here/build-tree.sh" "$i" "$CACHE" "$MIRROR" >"$WORK/build-$i.log" 2>&1 ||
+		{ tail -n 30 "$WORK/build-$i.log"; die "building the $i tree failed (log: $WORK/build-$i.log)"; }
+	say "$i tree built in $(($(date +%s) - t0)) s"
+done
+
+# ------------------------------------------------------------ package
+PLACEHOLDER=
+DEB=${DAEMONTOOLS_VM_DEB:-}
+RPM=
+if [ -z "$DEB" ] && ls "$repo"/packaging/*.go >/dev/null 2>&1; then
+	(cd "$repo" && make -s packages) >"$WORK/packages.log" 2>&1 ||
+		{ tail -n 30 "$WORK/packages.log"; die "make packages failed"; }
+	DEB=$(ls -t "$repo"/dist/daemontools-go_*.deb 2>/dev/null | head -n 1)
+	RPM=$(ls -t "$repo"/dist/daemontools-go-*.rpm 2>/dev/null | head -n 1)
+	[ -n "$DEB" ] || die "make packages made no dist/daemontools-go_*.deb"
+fi
+if [ -z "$DEB" ]; then
+	# Until packaging/ exists: Debian's C daemontools and the placeholder
+	# unit and script in vm-tests/placeholder.
+	PLACEHOLDER=1
+	DEB=$(ls "$CACHE"/placeholder/daemontools_*.deb 2>/dev/null | head -n 1)
+	if [ -z "$DEB" ]; then
+		mkdir -p "$CACHE/placeholder"
+		(cd "$CACHE/placeholder" && apt-get download daemontools >/dev/null 2>&1) ||
+			cannot "no package to test: no packaging/ and apt-get download daemontools failed"
+		DEB=$(ls "$CACHE"/placeholder/daemontools_*.deb | head -n 1)
+	fi
+	say "PLACEHOLDER: testing Debian's daemontools, not daemontools-go"
+fi
+say "package $(basename "$DEB")"
+
+# ------------------------------------------------------------ images
+unpack_tree() { # TARBALL DIR
+	rm -rf "$2"
+	mkdir -p "$2"
+	zstd -dc "$1" | tar -x --numeric-owner -C "$2"
+}
+
+chroot_in() { # TREE COMMAND...: with /proc, as some maintainer scripts want
+	t=$1
+	shift
+	mount -t proc proc "$t/proc"
+	rc=0
+	chroot "$t" "$@" || rc=$?
+	umount "$t/proc"
+	return $rc
+}
+
+install_package() { # TREE
+	t=$1
+	printf '#!/bin/sh\nexit 101\n' >"$t/usr/sbin/policy-rc.d"
+	chmod 755 "$t/usr/sbin/policy-rc.d"
+	cp "$DEB" "$t/tmp/package.deb"
+	chroot_in "$t" dpkg -i /tmp/package.deb
+	rm -f "$t/tmp/package.deb" "$t/usr/sbin/policy-rc.d"
+	if [ -n "$PLACEHOLDER" ]; then
+		install -m 644 "$here/placeholder/svscan.service" "$t/etc/systemd/system/svscan.service"
+		install -m 755 "$here/placeholder/svscan.init" "$t/etc/init.d/svscan"
+		mkdir -p "$t/var/lock/subsys" "$t/service"
+	fi
+}
+
+rc_links() { ls "$1"/etc/rc[2-5].d/S*svscan 2>/dev/null; }
+
+# The BSD snippet the project ships, or the HOW-TO's line.
+rc_local_snippet() {
+	if [ -f "$repo/init/rc.local.svscan" ]; then
+		grep -v '^#!' "$repo/init/rc.local.svscan"
+	else
+		echo "env - PATH=/usr/local/bin:/usr/bin:/bin csh -cf 'svscan /service &'"
+	fi
+}
+
+configure_variant() { # VARIANT TREE
+	v=$1 t=$2
+	g=$here/guest
+	install -m 755 "$g/vmcheck" "$t/usr/local/sbin/vmcheck"
+	mkdir -p "$t/usr/local/lib/vmcheck"
+	for f in qmail-start qmail-smtpd ftpd; do install -m 755 "$g/$f" "$t/usr/local/lib/vmcheck/$f"; done
+	printf 'VARIANT=%s\nVMCHECK_OUT=/dev/ttyS1\nVMCHECK_AUTO=1\n' "$v" >"$t/etc/vmcheck.conf"
+	echo '/dev/vda / ext4 rw,errors=remount-ro 0 0' >"$t/etc/fstab"
+	# Probing the emulated floppy controller costs half a minute under TCG.
+	find "$t/lib/modules" -name 'floppy.ko*' -delete
+	case $v in
+	systemd)
+		install -m 644 "$g/vmcheck.service" "$g/vmcheck-late.service" "$t/etc/systemd/system/"
+		mkdir -p "$t/usr/lib/systemd/system-shutdown"
+		install -m 755 "$g/vmcheck.shutdown" "$t/usr/lib/systemd/system-shutdown/vmcheck.shutdown"
+		chroot "$t" systemctl enable svscan.service vmcheck.service vmcheck-late.service
+		# Timers and gettys nobody uses in a 2-minute guest.
+		chroot "$t" systemctl mask apt-daily.timer apt-daily-upgrade.timer \
+			e2scrub_all.timer fstrim.timer dpkg-db-backup.timer e2scrub_reap.service \
+			getty@tty1.service >/dev/null 2>&1 || :
+		;;
+	sysv | rclocal)
+		install -m 755 "$g/vmcheck-late.init" "$t/etc/init.d/vmcheck-late"
+		install -m 755 "$g/vmcheck-final.init" "$t/etc/init.d/vmcheck-final"
+		# The check runs once the runlevel's rc scripts (and rc.local) are done.
+		echo 'vc:2345:once:/usr/local/sbin/vmcheck boot >/dev/console 2>&1' >>"$t/etc/inittab"
+		if [ "$v" = sysv ]; then
+			[ -n "$(rc_links "$t")" ] || chroot_in "$t" update-rc.d svscan defaults
+		else
+			[ -z "$(rc_links "$t")" ] || chroot_in "$t" update-rc.d -f svscan remove
+			{
+				echo '#!/bin/sh'
+				rc_local_snippet
+				echo 'exit 0'
+			} >"$t/etc/rc.local"
+			chmod 755 "$t/etc/rc.local"
+		fi
+		# An inittab entry from the package would start a second svscan.
+		sed -i '/svscan/{/^vc:/!d}' "$t/etc/inittab"
+		chroot_in "$t" update-rc.d vmcheck-late defaults
+		chroot_in "$t" update-rc.d vmcheck-final defaults
+		;;
+	esac
+}
+
+prepare() { # VARIANT
+	v=$1 d=$WORK/$1
+	rm -rf "$d"
+	mkdir -p "$d"
+	unpack_tree "$CACHE/$(init_of "$v").tar.zst" "$d/tree"
+	install_package "$d/tree"
+	configure_variant "$v" "$d/tree"
+	ls -l "$d"/tree/etc/rc0.d "$d"/tree/etc/rc2.d 2>/dev/null || :
+	mkfs.ext4 -q -F -L root -d "$d/tree" "$d/image.raw" 1G
+	rm -rf "$d/tree"
+}
+
+# ------------------------------------------------------------ rpm
+# The .rpm into a scratch root (a copy of the sysvinit tree, for the
+# scriptlets' shell): it must install and erase cleanly and hold the
+# programs and the init files.
+check_rpm() {
+	[ -n "$RPM" ] || { echo "SKIP rpm no dist/daemontools-go-*.rpm"; return 0; }
+	r=$WORK/rpmroot
+	unpack_tree "$CACHE/sysvinit.tar.zst" "$r"
+	rc=0
+	out=$(rpm --root "$r" --nodeps -i "$RPM" 2>&1) || rc=$?
+	echo "$out"
+	if [ "$rc" = 0 ] && ! echo "$out" | grep -qi 'scriptlet.*failed\|warning: %'; then
+		echo "PASS rpm install: exit 0, scriptlets ran cleanly"
+	else
+		echo "FAIL rpm install: exit $rc"
+	fi
+	files=$(rpm --root "$r" -ql daemontools-go 2>&1)
+	missing=
+	for p in svscan svscanboot readproctitle supervise svc svok svstat fghack pgrphack \
+		multilog tai64n tai64nlocal setuidgid envuidgid envdir softlimit setlock; do
+		echo "$files" | grep -qx "/usr/bin/$p" && [ -x "$r/usr/bin/$p" ] || missing="$missing $p"
+	done
+	if [ -z "$missing" ]; then echo "PASS rpm file list has the 17 programs"; else echo "FAIL rpm file list: missing$missing"; fi
+	if echo "$files" | grep -q 'systemd/system/svscan.service$' && echo "$files" | grep -q '/etc/init.d/svscan$\|/etc/rc.d/init.d/svscan$'; then
+		echo "PASS rpm ships the systemd unit and the SVR4 script"
+	else
+		echo "FAIL rpm ships the systemd unit and the SVR4 script"
+	fi
+	rc=0
+	out=$(rpm --root "$r" --nodeps -e daemontools-go 2>&1) || rc=$?
+	if [ "$rc" = 0 ]; then echo "PASS rpm erase: exit 0"; else echo "FAIL rpm erase: exit $rc: $out"; fi
+	rm -rf "$r"
+}
+
+# ------------------------------------------------------------ boot
+boot() { # VARIANT N
+	v=$1 n=$2 d=$WORK/$1 i=$(init_of "$1")
+	rc=0
+	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -m "$MEM" -smp 1 \
+		-display none -nodefaults -no-reboot -nic none \
+		-kernel "$CACHE/$i.vmlinuz" -initrd "$CACHE/$i.initrd" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 mitigations=off modprobe.blacklist=floppy" \
+		-drive file="$d/image.raw",format=raw,if=virtio,cache=unsafe \
+		-serial file:"$d/console$n.log" -serial file:"$d/results$n.txt" || rc=$?
+	[ "$rc" = 0 ] || echo "FAIL $v boot$n qemu exit $rc (124: timed out after $TIMEOUT s)" >>"$d/host.txt"
+}
+
+image_cat() { debugfs -R "cat $2" "$1" 2>/dev/null; }
+image_mode() { debugfs -R "stat $2" "$1" 2>/dev/null | sed -n 's/.*Mode: *0*\([0-7]*\).*/\1/p' | head -n 1; }
+
+# After each power-off, read the logs from the image (host side of check 4).
+host_checks() { # VARIANT N
+	v=$1 n=$2 img=$WORK/$1/image.raw
+	q=/var/qmail/supervise/qmail-send/log/main/current
+	s=/var/qmail/supervise/qmail-smtpd/log/main/current
+	last=$(image_cat "$img" $q | grep -v ' status: \| new msg ' | tail -n 1)
+	if [ "$v" = rclocal ]; then
+		echo "INFO $v C4-host$n last qmail-send line: $last"
+	elif echo "$last" | grep -q 'got TERM, exiting'; then
+		echo "PASS $v C4-host$n qmail-send's last line is its TERM handler's (logger outlived it)"
+	else
+		echo "FAIL $v C4-host$n qmail-send's last line is its TERM handler's: last is '$last'"
+	fi
+	for f in $q $s; do
+		m=$(image_mode "$img" $f)
+		if [ "$m" = 744 ]; then
+			echo "PASS $v C4-host$n $f closed cleanly (mode 0744)"
+		else
+			echo "FAIL $v C4-host$n $f closed cleanly: mode $m"
+		fi
+	done
+}
+
+run_variant() { # VARIANT: prepare, two boots, checks; results in $WORK/V/all.txt
+	v=$1 d=$WORK/$1
+	t0=$(date +%s)
+	prepare "$v" >"$WORK/prepare-$v.log" 2>&1 || {
+		mkdir -p "$d"
+		echo "FAIL $v prepare the image (log: $WORK/prepare-$v.log)" >"$d/host.txt"
+		tail -n 20 "$WORK/prepare-$v.log" >&2
+		return 0
+	}
+	: >"$d/host.txt"
+	echo "INFO $v image ready in $(($(date +%s) - t0)) s" >>"$d/host.txt"
+	for n in 1 2; do
+		t1=$(date +%s)
+		boot "$v" $n
+		echo "INFO $v boot$n took $(($(date +%s) - t1)) s" >>"$d/host.txt"
+		host_checks "$v" $n >>"$d/host.txt"
+		grep -q "^DONE $v boot$n" "$d/results$n.txt" 2>/dev/null || break
+	done
+}
+
+# ------------------------------------------------------------ main
+pids=
+for v in $VARIANTS; do
+	run_variant "$v" &
+	pids="$pids $!"
+done
+rpm_out=$(check_rpm 2>&1)
+for p in $pids; do wait "$p" || :; done
+
+# Each boot must end with DONE and each shutdown must report from its late
+# hooks; every PASS/FAIL line counts.
+npass=0 nfail=0
+report() { # LINE
+	case $1 in
+	PASS*) npass=$((npass + 1)) ;;
+	FAIL*) nfail=$((nfail + 1)) ;;
+	esac
+	echo "$1"
+}
+for v in $VARIANTS; do
+	d=$WORK/$v
+	lines=$( (cat "$d/results1.txt" "$d/results2.txt" 2>/dev/null | tr -d '\r' | grep -E '^(PASS|FAIL|INFO|DONE) '; cat "$d/host.txt" 2>/dev/null))
+	vfail=0
+	for n in 1 2; do
+		echo "$lines" | grep -q "^DONE $v boot$n" ||
+			lines="$lines
+FAIL $v boot$n did not finish its checks (console: $d/console$n.log)"
+		# late hooks: after boot N's shutdown their lines are in resultsN.
+		for when in after-svscan final; do
+			[ "$v" = rclocal ] && [ "$when" = after-svscan ] && continue
+			tr -d '\r' <"$d/results$n.txt" 2>/dev/null | grep -q "^\(PASS\|FAIL\) $v C4-$when " ||
+				lines="$lines
+FAIL $v C4-$when shutdown $n: the hook reported nothing"
+		done
+	done
+	while IFS= read -r l; do
+		[ -n "$l" ] || continue
+		case $l in FAIL*) vfail=1 ;; esac
+		report "$l"
+	done <<EOF
+$lines
+EOF
+	if [ $vfail = 0 ]; then say "$v: PASS"; else
+		say "$v: FAIL (console logs: $d/console1.log $d/console2.log)"
+		tail -n 25 "$d/console1.log" "$d/console2.log" 2>/dev/null | tr -d '\r' | sed 's/^/    /'
+	fi
+done
+while IFS= read -r l; do
+	case $l in PASS* | FAIL*) report "$l" ;; *) [ -n "$l" ] && echo "    $l" ;; esac
+done <<EOF
+$rpm_out
+EOF
+[ -z "$PLACEHOLDER" ] || say "PLACEHOLDER run: Debian's daemontools was tested, not daemontools-go"
+say "finished in $(elapsed) s"
+echo "vm-test: $npass passed, $nfail failed"
+[ "$nfail" = 0 ]
