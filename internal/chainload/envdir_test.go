@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -37,7 +38,11 @@ func TestEnvdirFilesAs076(t *testing.T) {
 		"TABONLY":   " \t",
 		"CR":        "x\r\n",
 		"NEWVAR":    "1",
+		"LONG":      strings.Repeat("x", 5000) + "\n" + strings.Repeat("y", 5000),
 	})
+	if err := syscall.Mkfifo(filepath.Join(dir, "FIFO"), 0o644); err != nil {
+		t.Fatal(err) // no writer: reads as empty, removes FIFO
+	}
 	env := []string{"PATH=/usr/bin:/bin", "A=1", "B=2", "E=old", "C=3", "Z=old", "D=4", "EMPTY=was"}
 	for _, d := range []string{dir, dir + "/"} {
 		inv := dumpAfter(d)
@@ -121,8 +126,9 @@ func TestEnvdirDanglingFileSkipped(t *testing.T) {
 }
 
 // TestEnvdirUnreadableDirectory: without permission to enter the
-// directory the error is "unable to switch to directory", as in 0.76
-// (run as an ordinary user when the test runs as root).
+// directory the error is "unable to switch to directory", and an
+// unreadable file gives "unable to read DIR/NAME", as in 0.76 (run as
+// nobody when the test runs as root).
 func TestEnvdirUnreadableDirectory(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to switch to nobody")
@@ -132,12 +138,20 @@ func TestEnvdirUnreadableDirectory(t *testing.T) {
 	if err := os.Mkdir(locked, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	run := func(envdir string) result {
-		return start(t, oraclePath(t, "setuidgid"), "setuidgid",
-			invocation{args: []string{"nobody", envdir, locked, "/bin/true"}, dir: "/"})
+	unreadable := filepath.Join(filepath.Dir(ours), "unreadable")
+	if err := os.Mkdir(unreadable, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	c, g := run(oraclePath(t, "envdir")), run(ours)
-	if c != g || c.code != 111 {
-		t.Errorf("C %+v ours %+v", c, g)
+	writeFile(t, unreadable, "SECRET", "x\n")
+	os.Chmod(filepath.Join(unreadable, "SECRET"), 0)
+	for _, dir := range []string{locked, unreadable} {
+		run := func(envdir string) result {
+			return start(t, oraclePath(t, "setuidgid"), "setuidgid",
+				invocation{args: []string{"nobody", envdir, dir, "/bin/true"}, dir: "/"})
+		}
+		c, g := run(oraclePath(t, "envdir")), run(ours)
+		if c != g || c.code != 111 || !strings.Contains(c.stderr, "access denied") {
+			t.Errorf("C %+v ours %+v", c, g)
+		}
 	}
 }
