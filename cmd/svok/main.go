@@ -1,4 +1,11 @@
 // Command svok checks whether supervise is running in a service directory.
+//
+// The runtime is told not to watch cgroup CPU limits: reading them costs
+// start-up time in a program that runs for a millisecond.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+//go:debug decoratemappings=0
 package main
 
 import (

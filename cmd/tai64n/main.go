@@ -1,4 +1,11 @@
 // Command tai64n puts a TAI64N timestamp at the start of each input line.
+//
+// The runtime is told not to watch cgroup CPU limits: reading them costs
+// start-up time in a program that runs for a millisecond.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+//go:debug decoratemappings=0
 package main
 
 import (

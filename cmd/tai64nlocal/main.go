@@ -1,5 +1,12 @@
 // Command tai64nlocal converts TAI64N labels at the start of lines to
 // local time.
+//
+// The runtime is told not to watch cgroup CPU limits: reading them costs
+// start-up time in a program that runs for a millisecond.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+//go:debug decoratemappings=0
 package main
 
 import (
