@@ -1,7 +1,7 @@
 // Command tai64n puts a TAI64N timestamp at the start of each input line.
 //
 // The runtime is told not to watch cgroup CPU limits: reading them costs
-// start-up time in a program that runs for a millisecond.
+// start-up time and a thread, and a single-threaded filter has no use for it.
 //
 //go:debug containermaxprocs=0
 //go:debug updatemaxprocs=0

@@ -2,7 +2,7 @@
 // local time.
 //
 // The runtime is told not to watch cgroup CPU limits: reading them costs
-// start-up time in a program that runs for a millisecond.
+// start-up time and a thread, and a single-threaded filter has no use for it.
 //
 //go:debug containermaxprocs=0
 //go:debug updatemaxprocs=0

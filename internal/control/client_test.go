@@ -327,3 +327,37 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestCwdUnreadableIsFatal: svc and svstat open "." first; when that
+// fails (here: user nobody in a directory it may enter but not read) both
+// die with 111, before looking at any operand.
+func TestCwdUnreadableIsFatal(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run the programs as nobody")
+	}
+	dir := t.TempDir()
+	must(t, os.Chmod(filepath.Dir(dir), 0o711))
+	must(t, os.Chmod(dir, 0o711))
+	for prog, want := range map[string]string{
+		"svc":    "svc: fatal: unable to open current directory: access denied\n",
+		"svstat": "svstat: fatal: unable to open current directory: access denied\n",
+	} {
+		// testkit's build directory is private: nobody runs a copy.
+		ours := filepath.Join(filepath.Dir(dir), prog)
+		b, err := os.ReadFile(testkit.Path(prog))
+		must(t, err)
+		must(t, os.WriteFile(ours, b, 0o755))
+		for _, bin := range []string{testkit.Oracle(t, prog), ours} {
+			cmd := exec.Command(bin, "x")
+			cmd.Dir = dir
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() != 111 || errb.String() != want || out.Len() != 0 {
+				t.Errorf("%s: %v, stdout %q, stderr %q", bin, err, out.String(), errb.String())
+			}
+		}
+	}
+}
