@@ -34,13 +34,7 @@ func run(t *testing.T, dir, bin string, args ...string) result {
 	cmd.Dir = dir
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("%s %v: %v", bin, args, err)
-	}
+	code := testkit.ExitCode(t, cmd.Run())
 	return result{out.String(), errb.String(), code}
 }
 

@@ -44,13 +44,7 @@ func runFrom(t *testing.T, bin string, env []string, stdin *os.File) result {
 	cmd.Stdin = stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	code := testkit.ExitCode(t, cmd.Run())
 	return result{out.Bytes(), errb.Bytes(), code}
 }
 
@@ -180,8 +174,5 @@ func ioError(t *testing.T, bin, outPath string, in io.Reader, inFile *os.File) i
 	if errb.Len() != 0 {
 		t.Errorf("%s printed %q", bin, errb.String())
 	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode()
-	}
-	return 0
+	return testkit.ExitCode(t, err)
 }
