@@ -40,8 +40,8 @@ func labelledInputs(t *testing.T) map[string][]byte {
 		{-62_135_596_801, 0},        // year 0
 		{-65_000_000_000, 1},        // a negative year, printed as 0.76 prints it
 		{253_402_300_800, 0},        // year 10000
-		{67_767_976_233_532_799, 0}, // year 2^31-1+1900, the last C can show
-		{67_767_976_233_500_000, 0}, // a year past 2^31, printed wrapped
+		{67_767_976_233_532_799, 0}, // the last second of year 2^31-1
+		{67_767_976_233_532_800, 0}, // year 2^31, printed wrapped
 		{-2_208_988_800 - 86400*365*400, 0},
 	} {
 		fmt.Fprintf(&moments, "%s moment\n", labelFor(m.unix, m.nano))
