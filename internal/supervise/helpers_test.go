@@ -174,28 +174,6 @@ func (s *service) send(cmds string) {
 	}
 }
 
-// sync sends c and waits until supervise has rewritten the status, so
-// every command sent before has been handled. (c also continues the
-// service; do not use it where that matters.)
-func (s *service) sync() {
-	s.t.Helper()
-	s.handled("c")
-}
-
-// handled sends a command that rewrites the status (d u o p c x) and
-// waits until the status file has been replaced.
-func (s *service) handled(cmd string) {
-	s.t.Helper()
-	inode := func() uint64 {
-		var st syscall.Stat_t
-		syscall.Stat(filepath.Join(s.dir, svstatus.Status), &st)
-		return st.Ino
-	}
-	before := inode()
-	s.send(cmd)
-	testkit.Eventually(s.t, within, func() bool { return inode() != before }, "status not rewritten after %s", cmd)
-}
-
 func (s *service) status() (svstatus.Record, bool) {
 	b, err := os.ReadFile(filepath.Join(s.dir, svstatus.Status))
 	if err != nil || len(b) != svstatus.Size {

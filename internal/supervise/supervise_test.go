@@ -132,14 +132,17 @@ func TestDownFileConsultedOnlyAtStart(t *testing.T) {
 	if r.PID != 0 || len(children(s.pid())) != 0 {
 		t.Fatalf("started despite ./down: %+v", r)
 	}
-	// Removing ./down changes nothing; u starts it; creating ./down does
-	// not stop or keep it from restarting.
+	// Removing ./down starts nothing: x makes supervise exit at once,
+	// which it does only while the service is down.
 	os.Remove(filepath.Join(s.dir, "down"))
-	s.sync()
-	if r, _ := s.status(); r.PID != 0 || r.Want != 'd' {
-		t.Fatalf("started after rm down: %+v", r)
+	s.send("x")
+	if code := s.exitStatus(); code != 0 {
+		t.Fatalf("exit %d", code)
 	}
-	s.send("u")
+
+	// Creating ./down later neither stops the service nor keeps it
+	// from being restarted.
+	s = newService(t, sleeper, fast).start(ours(t))
 	up := s.waitUp()
 	os.WriteFile(filepath.Join(s.dir, "down"), nil, 0o644)
 	syscall.Kill(up.PID, syscall.SIGKILL)
@@ -168,16 +171,22 @@ func TestCommandUpDownOnce(t *testing.T) {
 	}
 	s.send("k")
 	s.waitDown()
-	s.sync()
-	if r, _ := s.status(); r.PID != 0 || r.Want != 0 {
+	// o on a down service starts it, once.
+	s.send("o")
+	once := s.waitUp()
+	s.send("k")
+	if r := s.waitDown(); r.Want != 0 {
 		t.Fatalf("after o and k: %+v", r)
 	}
-	if kids := children(s.pid()); len(kids) != 0 {
-		t.Fatalf("restarted after o: %v", kids)
+	// Not restarted: x makes supervise exit, which it does only while the
+	// service is down.
+	s.send("x")
+	if code := s.exitStatus(); code != 0 {
+		t.Fatalf("exit %d", code)
 	}
-	// o on a down service starts it once.
-	s.send("o")
-	s.waitUp()
+	if r, _ := s.status(); r.PID != 0 || r.When.Time().Before(once.When.Time()) {
+		t.Fatalf("final status %+v", r)
+	}
 }
 
 // The run script records the signals it receives in ./got.
@@ -234,24 +243,24 @@ func TestPauseStopsAndDownSendsTermThenCont(t *testing.T) {
 	}
 }
 
-func TestPauseWhileDownDoesNotShowPaused(t *testing.T) {
+func TestStartClearsPausedFlag(t *testing.T) {
+	// p on a down service sets the flag, but the status shows it only
+	// while a process runs, and a start clears it.
 	s := newService(t, sleeper, "down=").start(ours(t))
-	s.handled("p")
-	if r, _ := s.status(); r.Paused {
-		t.Fatalf("paused shown while down: %+v", r)
-	}
-	// A start clears the flag, so the new process is not "paused".
-	s.send("u")
+	s.send("pu")
 	if up := s.waitUp(); up.Paused {
 		t.Fatalf("paused after start: %+v", up)
+	}
+	if st := procState(s.waitUp().PID); st == "T" {
+		t.Fatal("the new process was stopped")
 	}
 }
 
 func TestExitOnlyOnceDown(t *testing.T) {
 	s := newService(t, sleeper, fast).start(ours(t))
 	up := s.waitUp()
-	s.send("x")
-	s.sync()
+	s.send("xp") // p makes the handling of x visible
+	s.waitStatus("paused", func(r svstatus.Record) bool { return r.Paused })
 	if s.exited() || !s.ok() {
 		t.Fatal("x alone made supervise exit while the service runs")
 	}
@@ -281,16 +290,18 @@ func TestDownExitIdiom(t *testing.T) {
 }
 
 func TestOneSecondPauseAfterEachStart(t *testing.T) {
-	// run exits at once: each start follows the previous one by at
-	// least a second, and commands sent meanwhile wait for the pause.
-	s := newService(t, "exit 0").start(ours(t))
-	first := s.waitUp()
+	// A command sent right after a start waits for the pause: the
+	// service goes down no sooner than a second after it started.
+	s := newService(t, sleeper).start(ours(t))
+	up := s.waitUp()
 	s.send("d")
-	down := s.waitStatus("down", func(r svstatus.Record) bool { return r.PID == 0 && r.Want == 'd' })
-	if gap := down.When.Time().Sub(first.When.Time()); gap < time.Second {
-		t.Fatalf("d handled %v after the start, during the pause", gap)
+	down := s.waitDown()
+	if gap := down.When.Time().Sub(up.When.Time()); gap < time.Second {
+		t.Fatalf("d took effect %v after the start, during the pause", gap)
 	}
-	s.send("u")
+
+	// A run that exits at once is restarted about once a second.
+	s = newService(t, "exit 0").start(ours(t))
 	a := s.waitUp()
 	b := s.waitNewPID(a.PID)
 	if gap := b.When.Time().Sub(a.When.Time()); gap < time.Second {
@@ -481,7 +492,11 @@ func TestGarbageOnControlIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	big := make([]byte, 1<<20)
+	size := 1 << 20
+	if testing.Short() {
+		size = 256 << 10
+	}
+	big := make([]byte, size)
 	for i := range big {
 		big[i] = junk[i%len(junk)]
 	}
