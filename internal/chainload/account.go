@@ -2,25 +2,10 @@ package chainload
 
 import (
 	"io"
-	"os/user"
-	"strconv"
 	"syscall"
 
 	"github.com/daemontools-go/daemontools/internal/djb"
 )
-
-// lookup finds account in /etc/passwd as getpwnam does. With cgo off
-// (how these programs are built) os/user reads /etc/passwd itself: NSS
-// modules (LDAP, systemd's dynamic users, ...) are not consulted.
-func lookup(account string) (uid, gid uint64, ok bool) {
-	u, err := user.Lookup(account)
-	if err != nil {
-		return 0, 0, false
-	}
-	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
-	return uid, gid, err1 == nil && err2 == nil
-}
 
 // accountArgs checks the arguments "PROG account child..." and looks the
 // account up. On failure it prints 0.76's message and returns the exit
