@@ -110,13 +110,13 @@ done
 # --- memory of a sleeping process -----------------------------------------
 # asleep PID: wait until the process is blocked and has settled.
 asleep() {
-	n=0 last=""
-	while [ "$n" -lt 500 ]; do
+	tries=0 last=""
+	while [ "$tries" -lt 500 ]; do
 		st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || echo gone)
 		[ "$st" = gone ] && { echo "process $1 died" >&2; return 1; }
 		[ "$st" = S ] && [ "$(grep VmRSS "/proc/$1/status")" = "$last" ] && return 0
 		last=$(grep VmRSS "/proc/$1/status" 2>/dev/null || :)
-		n=$((n + 1))
+		tries=$((tries + 1))
 		sleep 0.02
 	done
 }
@@ -142,11 +142,12 @@ printf '%-28s %10s %10s %10s\n' "sleeping process (KiB)" VmRSS RssAnon RssFile
 for prog in tai64n supervise; do
 	for v in "C /usr/bin/$prog" "separate $work/sep/$prog" "multi-call $work/multi/$prog"; do
 		name=${v%% *} bin=${v#* }
-		pid=$(start_$prog "$bin" 0)
+		n=$((n + 1))
+		pid=$(start_$prog "$bin" "$n")
 		pids="$pids $pid"
 		asleep "$pid" || :
 		printf '%-28s %10s %10s %10s\n' "$prog $name" "$(field "$pid" VmRSS)" "$(field "$pid" RssAnon)" "$(field "$pid" RssFile)"
-		kill "$pid"
+		kill "$pid" || :
 	done
 done
 kill_started() { for p in $pids; do kill "$p" 2>/dev/null || :; done; pids=""; }
