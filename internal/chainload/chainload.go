@@ -6,10 +6,14 @@
 // printed when the program cannot be run.
 //
 // Go's runtime is kept out of the program run: Go opens its own
-// descriptors close-on-exec, syscall.Exec puts back the soft
+// descriptors close-on-exec (and the main packages tell it not to keep
+// cgroup files open), syscall.Exec and ForkExec put back the soft
 // RLIMIT_NOFILE Go raised at start-up, and the environment passed on is
 // the one received, entry for entry (duplicates and entries without '='
-// included), not os.Environ's cleaned-up copy.
+// included), not os.Environ's cleaned-up copy. Signal dispositions and
+// the mask are put back only in the dtgo_rtsig build (signals_rtsig.go).
+// What cannot be put back: a descriptor 0, 1 or 2 that was closed at
+// start is /dev/null in the program run (Go's runtime opens it).
 package chainload
 
 import (

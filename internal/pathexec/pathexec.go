@@ -112,7 +112,5 @@ func moveOn(err error) bool {
 // Exec replaces the process with file found along env's PATH. It returns
 // only on failure, with the error 0.76 would report.
 func Exec(file string, argv, env []string) error {
-	return Search(file, env, func(p string) error {
-		return syscall.Exec(p, argv, env)
-	})
+	return ExecPath(file, PathOf(env), argv, env)
 }

@@ -18,6 +18,24 @@ CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/bin/" \
 	./cmd/setlock ./cmd/fghack ./cmd/pgrphack
 mkdir "$work/emptyenv"
 
+# The floor: the smallest Go exec wrapper there is (main only calls
+# syscall.Exec), built like ours. What ours add above it is our code;
+# what it adds above the C build is Go's runtime start-up.
+mkdir "$work/floor"
+cat > "$work/floor/main.go" <<'GO'
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+//go:debug decoratemappings=0
+package main
+
+import "syscall"
+
+func main() {
+	syscall.Exec("/bin/true", []string{"true"}, nil)
+}
+GO
+(cd "$work/floor" && printf 'module floor\ngo 1.26\n' > go.mod && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/bin/floor" .)
+
 # The driver forks and execs with syscall.ForkExec (a vfork-style clone),
 # so its own cost per call is small and the same for every figure.
 mkdir "$work/driver"
@@ -69,7 +87,7 @@ func main() {
 		{"fghack"},
 	}
 	trueArgv := []string{"/bin/true"}
-	var base []time.Duration
+	var base, floor []time.Duration
 	c := make([][]time.Duration, len(figures))
 	g := make([][]time.Duration, len(figures))
 	for i := 0; i < calls; i++ {
@@ -86,9 +104,11 @@ func main() {
 			}
 			base = append(base, call(trueArgv))
 		}
+		floor = append(floor, call([]string{ours + "/floor"}))
 	}
 	t := median(base)
-	fmt.Printf("/bin/true: %.3f ms per call (median of %d); %d calls per figure\n\n", t, len(base), calls)
+	fmt.Printf("/bin/true: %.3f ms per call (median of %d); %d calls per figure\n", t, len(base), calls)
+	fmt.Printf("floor, a Go program that only execs /bin/true: %.3f ms over /bin/true\n\n", median(floor)-t)
 	fmt.Printf("%-34s %10s %10s %7s   %s\n", "figure (over /bin/true, ms)", "ours", "C", "ratio", "per call: ours / C (ms)")
 	for f, fig := range figures {
 		mg, mc := median(g[f]), median(c[f])
