@@ -1,4 +1,4 @@
-//go:build !dtgo_rtsig
+//go:build !(dtgo_rtsig && linux && (amd64 || arm64))
 
 package chainload
 

@@ -136,5 +136,12 @@ func TestSignalStateAs076WithRtsigBuild(t *testing.T) {
 		if !strings.Contains(c, "SigBlk: 0000000000016805") {
 			t.Errorf("%s: the test did not block signals: %s", name, c)
 		}
+		// The rest of the state is as with the default build.
+		inv := dumpAfter(sigArgs(t, name)...)
+		inv.dir = t.TempDir()
+		cs, gs := start(t, oraclePath(t, name), name, inv), start(t, filepath.Join(bin, name), name, inv)
+		if cs.code != gs.code || normalize(cs.stdout) != normalize(gs.stdout) {
+			t.Errorf("%s: state differs:%s", name, lineDiff(normalize(cs.stdout), normalize(gs.stdout)))
+		}
 	}
 }
