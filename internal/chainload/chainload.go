@@ -19,21 +19,14 @@ package chainload
 import (
 	"io"
 	"strconv"
-	_ "unsafe" // for go:linkname
 
 	"github.com/daemontools-go/daemontools/internal/djb"
 	"github.com/daemontools-go/daemontools/internal/pathexec"
 )
 
-// runtimeEnvs is the environment block as the kernel gave it; syscall's
-// own copy drops duplicates and empty entries.
-//
-//go:linkname runtimeEnvs syscall.runtime_envs
-func runtimeEnvs() []string
-
-// Environ returns the environment the program received, unchanged and in
-// order. The caller must not modify it.
-func Environ() []string { return runtimeEnvs() }
+// Environ returns the environment the program received (see
+// pathexec.Environ). The caller must not modify it.
+func Environ() []string { return pathexec.Environ() }
 
 // run execs argv with env, searching for argv[0] along the PATH of the
 // environment received (as 0.76 does, even when env has another PATH),

@@ -9,7 +9,19 @@ package pathexec
 import (
 	"strings"
 	"syscall"
+	_ "unsafe" // for go:linkname
 )
+
+// runtimeEnvs is the environment block as the kernel gave it.
+//
+//go:linkname runtimeEnvs syscall.runtime_envs
+func runtimeEnvs() []string
+
+// Environ returns the environment the program received, entry for entry
+// and in order, as 0.76's programs pass on environ: duplicates, empty
+// entries and entries without '=' included (os.Environ drops duplicates
+// and empty entries). The caller must not modify it.
+func Environ() []string { return runtimeEnvs() }
 
 // DefaultPath is used when the environment has no PATH.
 const DefaultPath = "/bin:/usr/bin"

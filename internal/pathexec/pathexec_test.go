@@ -2,6 +2,8 @@ package pathexec
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -80,5 +82,18 @@ func TestMergeOrderAs076(t *testing.T) {
 		if got := fmt.Sprint(Merge(c.env, c.changes)); got != c.want {
 			t.Errorf("Merge(%q, %q) = %s, want %s", c.env, c.changes, got, c.want)
 		}
+	}
+}
+
+// TestEnvironIsTheReceivedBlock: Environ is the block the kernel holds
+// in /proc/self/environ, entry for entry.
+func TestEnvironIsTheReceivedBlock(t *testing.T) {
+	raw, err := os.ReadFile("/proc/self/environ")
+	if err != nil {
+		t.Skip(err)
+	}
+	want := strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
+	if got := Environ(); fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+		t.Fatalf("Environ: %q\nwant %q", got, want)
 	}
 }
