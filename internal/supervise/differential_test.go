@@ -107,6 +107,7 @@ var expectedSvstat = []string{
 }
 
 func TestCToolsReadAndControlOurSupervise(t *testing.T) {
+	t.Parallel() // slow; overlaps with the 60-second fork test
 	want := transcript(t, theirs(t))
 	got := transcript(t, ours(t))
 	for i, l := range expectedSvstat {

@@ -90,13 +90,18 @@ func (s *service) start(bin string) *service {
 // launch starts bin with args without waiting for anything.
 func (s *service) launch(bin string, args ...string) {
 	s.t.Helper()
+	s.launchCmd(exec.Command(bin, args...))
+}
+
+func (s *service) launchCmd(cmd *exec.Cmd) {
+	s.t.Helper()
 	s.errOut = filepath.Join(filepath.Dir(s.dir), "stderr")
 	f, err := os.OpenFile(s.errOut, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	defer f.Close()
-	s.cmd = exec.Command(bin, args...)
+	s.cmd = cmd
 	s.cmd.Dir = filepath.Dir(s.dir)
 	s.cmd.Stdout, s.cmd.Stderr = f, f
 	s.cmd.Env = []string{"PATH=/usr/bin:/bin", "SVTEST=1"}

@@ -37,6 +37,7 @@ func measure(t *testing.T, pid int) footprint {
 }
 
 func TestCrashLoopKeepsDescriptorsAndMemoryFlat(t *testing.T) {
+	t.Parallel() // slow; overlaps with the 60-second fork test
 	restarts := 2000
 	if testing.Short() {
 		restarts = 400

@@ -74,6 +74,7 @@ func TestSuperviseDirectoryFilesAndModes(t *testing.T) {
 }
 
 func TestDanglingSupervisePatchCreatesTarget(t *testing.T) {
+	t.Parallel() // slow; overlaps with the 60-second fork test
 	for _, bin := range []string{ours(t), theirs(t)} {
 		s := newService(t, sleeper)
 		target := filepath.Join(filepath.Dir(s.dir), "state")
@@ -290,6 +291,7 @@ func TestDownExitIdiom(t *testing.T) {
 }
 
 func TestOneSecondPauseAfterEachStart(t *testing.T) {
+	t.Parallel() // slow; overlaps with the 60-second fork test
 	// A command sent right after a start waits for the pause: the
 	// service goes down no sooner than a second after it started.
 	s := newService(t, sleeper).start(ours(t))
@@ -310,6 +312,7 @@ func TestOneSecondPauseAfterEachStart(t *testing.T) {
 }
 
 func TestRestartDelayFile(t *testing.T) {
+	t.Parallel() // slow; overlaps with the 60-second fork test
 	for _, c := range []struct {
 		content  string
 		min, max time.Duration
@@ -373,6 +376,7 @@ func TestNonExecutableRunRetried(t *testing.T) {
 }
 
 func TestMissingRunLikeC(t *testing.T) {
+	t.Parallel() // slow; overlaps with the 60-second fork test
 	// With the default pause, C and ours print the same line about once
 	// a second.
 	for _, bin := range []string{ours(t), theirs(t)} {
@@ -415,6 +419,9 @@ func TestServiceGetsOnlyStandardDescriptorsArgvAndEnvironment(t *testing.T) {
 	s := newService(t, `echo "$0 $#" > args; env > env; `+sleeper).start(ours(t))
 	up := s.waitUp()
 	s.waitFile("env", "SVTEST=1")
+	// Look once the script has exec'd sleep (sh itself uses descriptors
+	// 10 and up for its redirections).
+	testkit.Eventually(t, within, func() bool { return procStatus(up.PID, "Name") == "sleep" }, "no exec")
 	if fds := openFDs(t, up.PID); !slices.Equal(fds, []string{"0", "1", "2"}) {
 		t.Errorf("service has descriptors %v", fds)
 	}
@@ -475,6 +482,7 @@ func TestFatalSignalsKillSuperviseNotService(t *testing.T) {
 }
 
 func TestGarbageOnControlIgnored(t *testing.T) {
+	t.Parallel() // slow; overlaps with the 60-second fork test
 	s := newService(t, sleeper).start(ours(t))
 	up := s.waitUp()
 	rss := kB(s.pid(), "RssAnon")
@@ -517,5 +525,68 @@ func TestGarbageOnControlIgnored(t *testing.T) {
 	}
 	if s.stderr() != "" {
 		t.Errorf("output: %q", s.stderr())
+	}
+}
+
+// TestForkFailureWarnsSleepsAndRetries makes fork fail with EAGAIN by
+// putting supervise in a pids cgroup that is full. 0.76 warns and sleeps
+// 60 seconds; Debian's patch then tries again. The test waits for that
+// retry (after the limit is lifted), so it runs in parallel with the
+// others.
+func TestForkFailureWarnsSleepsAndRetries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the 60-second retry")
+	}
+	t.Parallel()
+	for name, bin := range map[string]string{"ours": ours(t), "C": theirs(t)} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newService(t, sleeper, "down=").start(bin)
+			cg := pidsCgroup(t, s)
+			cg.write("cgroup.procs", strconv.Itoa(s.pid()))
+			cg.write("pids.max", strings.TrimSpace(cg.read("pids.current")))
+			s.send("u")
+			want := "supervise: warning: unable to fork for sv, sleeping 60 seconds: temporary failure\n"
+			testkit.Eventually(t, within, func() bool { return s.stderr() == want }, "stderr %q", s.stderr())
+			cg.write("pids.max", "max")
+			if r, _ := s.status(); r.PID != 0 || r.Want != 'u' {
+				t.Fatalf("status during the sleep: %+v", r)
+			}
+			testkit.Eventually(t, 2*time.Minute, func() bool { r, ok := s.status(); return ok && r.PID != 0 },
+				"no retry after the sleep; stderr %q", s.stderr())
+			if s.stderr() != want {
+				t.Errorf("stderr %q", s.stderr())
+			}
+		})
+	}
+}
+
+// cgroup is a pids cgroup (v1) made for one test.
+type cgroup string
+
+// pidsCgroup makes a pids cgroup that is removed, with everything in it
+// killed, when the test ends; the test is skipped where that is not
+// possible.
+func pidsCgroup(t *testing.T, s *service) cgroup {
+	dir := filepath.Join("/sys/fs/cgroup/pids", "dtgo-"+strconv.Itoa(os.Getpid())+"-"+strconv.Itoa(s.pid()))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Skipf("no pids cgroup to make fork fail: %v", err)
+	}
+	t.Cleanup(func() {
+		s.kill()
+		testkit.Poll(within, func() bool { return strings.TrimSpace(cgroup(dir).read("cgroup.procs")) == "" })
+		os.Remove(dir)
+	})
+	return cgroup(dir)
+}
+
+func (c cgroup) read(name string) string {
+	b, _ := os.ReadFile(filepath.Join(string(c), name))
+	return string(b)
+}
+
+func (c cgroup) write(name, value string) {
+	if err := os.WriteFile(filepath.Join(string(c), name), []byte(value), 0o644); err != nil {
+		panic(err)
 	}
 }
