@@ -2,7 +2,6 @@ package chainload_test
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -178,26 +177,7 @@ func short(args []string) []string {
 }
 
 // lineDiff shows the lines where two outputs differ.
-func lineDiff(a, b string) string {
-	if a == b {
-		return "same"
-	}
-	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
-	var out strings.Builder
-	for i := 0; i < max(len(al), len(bl)); i++ {
-		var x, y string
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if x != y {
-			fmt.Fprintf(&out, "\n  line %d C:    %q\n  line %d ours: %q", i+1, x, i+1, y)
-		}
-	}
-	return out.String()
-}
+func lineDiff(c, g string) string { return testkit.LineDiff(c, g) }
 
 // withArgs is invocation{args: args}.
 func withArgs(args ...string) invocation { return invocation{args: args} }

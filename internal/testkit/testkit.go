@@ -124,3 +124,26 @@ func WriteScript(t testing.TB, path, body string) {
 		t.Fatal(err)
 	}
 }
+
+// LineDiff shows, line by line, where the C build's output c and ours g
+// differ; "same" when they do not.
+func LineDiff(c, g string) string {
+	if c == g {
+		return "same"
+	}
+	cl, gl := strings.Split(c, "\n"), strings.Split(g, "\n")
+	var out strings.Builder
+	for i := range max(len(cl), len(gl)) {
+		var x, y string
+		if i < len(cl) {
+			x = cl[i]
+		}
+		if i < len(gl) {
+			y = gl[i]
+		}
+		if x != y {
+			fmt.Fprintf(&out, "\n  line %d C:    %q\n  line %d ours: %q", i+1, x, i+1, y)
+		}
+	}
+	return out.String()
+}
