@@ -1,7 +1,6 @@
 package multilog
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,11 +16,11 @@ import (
 // piped is a multilog reading a pipe that the test also holds, the way
 // svscan keeps a log pipe open across restarts.
 type piped struct {
-	cmd    *exec.Cmd
-	r, w   *os.File
-	stderr *bytes.Buffer
-	done   bool
-	code   int
+	cmd     *exec.Cmd
+	r, w    *os.File
+	errFile *os.File
+	done    bool
+	code    int
 }
 
 // wait waits for the process once and remembers its exit code.
@@ -42,10 +41,15 @@ func startPiped(t *testing.T, bin, dir string, args []string, r, w *os.File, env
 		}
 		t.Cleanup(func() { r.Close(); w.Close() })
 	}
-	p := &piped{cmd: exec.Command(bin, args...), r: r, w: w, stderr: &bytes.Buffer{}}
+	errFile, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { errFile.Close() })
+	p := &piped{cmd: exec.Command(bin, args...), r: r, w: w, errFile: errFile}
 	p.cmd.Dir = dir
 	p.cmd.Stdin = r
-	p.cmd.Stderr = p.stderr
+	p.cmd.Stderr = errFile // a file, so the test can read it while multilog runs
 	p.cmd.Env = append(os.Environ(), env...)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -57,6 +61,12 @@ func startPiped(t *testing.T, bin, dir string, args []string, r, w *os.File, env
 		}
 	})
 	return p
+}
+
+// stderr returns what multilog has written to stderr so far.
+func (p *piped) stderr() string {
+	b, _ := os.ReadFile(p.errFile.Name())
+	return string(b)
 }
 
 // leftover returns what is still in the pipe, without blocking.
@@ -95,7 +105,7 @@ func both(t *testing.T, args []string, scenario func(t *testing.T, p *piped) str
 		p := startPiped(t, bin, dir, args, nil, nil)
 		extra[i] = scenario(t, p)
 		code := p.wait(t)
-		res[i] = outcome{code: code, stderr: string(mask(p.stderr.Bytes())), tree: dumpTree(t, dir)}
+		res[i] = outcome{code: code, stderr: string(mask([]byte(p.stderr()))), tree: dumpTree(t, dir)}
 	}
 	compare(t, args, res[0], res[1])
 	if extra[0] != extra[1] {
