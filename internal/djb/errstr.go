@@ -8,7 +8,6 @@ package djb
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"syscall"
 )
 
@@ -117,10 +116,20 @@ func Errno(err error) syscall.Errno {
 		return syscall.EACCES
 	case errors.Is(err, fs.ErrExist):
 		return syscall.EEXIST
-	case errors.Is(err, os.ErrDeadlineExceeded):
+	case isTimeout(err):
 		return syscall.ETIMEDOUT
 	}
 	return 0
+}
+
+// isTimeout reports a deadline error such as os.ErrDeadlineExceeded. It
+// asks the error itself (Timeout() true) rather than comparing with
+// os.ErrDeadlineExceeded so that this package does not import os: the
+// exec wrappers (setlock, envdir, ...) leave os out, whose start-up opens
+// descriptors that would shift the numbers their program gets.
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
 }
 
 // ErrStr returns daemontools' wording for err: "file does not exist" for

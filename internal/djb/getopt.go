@@ -2,7 +2,7 @@ package djb
 
 import (
 	"io"
-	"path/filepath"
+	"strings"
 )
 
 // Done is what Getopt.Next returns when the options are over.
@@ -45,7 +45,7 @@ func (g *Getopt) Next(opts string) int {
 	if c == '?' && g.Stderr != nil {
 		prog := ""
 		if len(g.Args) > 0 {
-			prog = filepath.Base(g.Args[0])
+			prog = baseName(g.Args[0])
 			if g.Args[0] == "" {
 				prog = ""
 			}
@@ -109,4 +109,17 @@ func (g *Getopt) sub(opts string) (int, byte) {
 		return int(c), 0
 	}
 	return '?', c
+}
+
+// baseName is filepath.Base for slash-separated paths, here so that this
+// package does not import os (see isTimeout).
+func baseName(p string) string {
+	if p == "" {
+		return "."
+	}
+	p = strings.TrimRight(p, "/")
+	if p == "" {
+		return "/"
+	}
+	return p[strings.LastIndexByte(p, '/')+1:]
 }
