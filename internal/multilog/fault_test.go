@@ -21,19 +21,8 @@ const fastRetry = RetryEnv + "=20"
 // which is time order) and then current.
 func readLog(t *testing.T, dir string) []byte {
 	t.Helper()
-	names, err := readNames(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var files []string
-	for _, n := range names {
-		if n[0] == '@' {
-			files = append(files, n)
-		}
-	}
-	sort.Strings(files)
 	var all []byte
-	for _, n := range append(files, "current") {
+	for _, n := range logFiles(t, dir) {
 		b, err := os.ReadFile(filepath.Join(dir, n))
 		if err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
@@ -114,3 +103,5 @@ func TestDiskFullPausesAndLosesNothing(t *testing.T) {
 		t.Fatalf("log differs from input: %d bytes, want %d", len(got), input.Len())
 	}
 }
+
+func sortStrings(s []string) { sort.Strings(s) }
