@@ -1,20 +1,15 @@
 // Command pgrphack is daemontools' pgrphack; see internal/chainload.
 //
-// The runtime is told not to watch cgroup CPU limits: it would keep two
-// descriptors open (shifting the numbers the program run gets, as
-// setlock's lock) and cost start-up time.
+// It does not import os (see chainload.Args). The runtime is told not to
+// watch cgroup CPU limits, which costs start-up time.
 //
 //go:debug containermaxprocs=0
 //go:debug updatemaxprocs=0
 //go:debug decoratemappings=0
 package main
 
-import (
-	"os"
-
-	"github.com/daemontools-go/daemontools/internal/chainload"
-)
+import "github.com/daemontools-go/daemontools/internal/chainload"
 
 func main() {
-	os.Exit(chainload.Pgrphack(os.Args, os.Stderr))
+	chainload.Exit(chainload.Pgrphack(chainload.Args(), chainload.Stderr))
 }

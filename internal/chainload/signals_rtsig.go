@@ -3,9 +3,7 @@
 package chainload
 
 import (
-	"os/signal"
 	"runtime"
-	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -22,13 +20,18 @@ var fwdSig [65]uintptr // the handler each signal had at start-up
 //go:linkname initSigmask runtime.initSigmask
 var initSigmask [2]uint32 // the signal mask at start-up
 
+// signalIgnore is what os/signal.Ignore does, without importing os: it
+// sets SIG_IGN and stops Go resetting the signal in a forked child.
+//
+//go:linkname signalIgnore os/signal.signal_ignore
+func signalIgnore(sig uint32)
+
 const sigIgn = 1 // SIG_IGN
 
 func restoreSignals() {
 	for sig := 1; sig < len(fwdSig); sig++ {
 		if fwdSig[sig] == sigIgn {
-			// signal.Ignore also stops Go resetting it in a forked child.
-			signal.Ignore(syscall.Signal(sig))
+			signalIgnore(uint32(sig))
 		}
 	}
 	// The exec (or the fork) happens on this thread, which takes the mask.
