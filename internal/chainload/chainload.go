@@ -6,8 +6,11 @@
 // printed when the program cannot be run.
 //
 // Go's runtime is kept out of the program run: Go opens its own
-// descriptors close-on-exec (and the main packages tell it not to keep
-// cgroup files open), syscall.Exec and ForkExec put back the soft
+// descriptors close-on-exec, none is open at the exec (the main packages
+// tell the runtime not to keep cgroup files open, and the os package,
+// whose start-up may open the poller's, is left out: see process.go, so
+// the program's descriptors get 0.76's numbers), syscall.Exec and
+// ForkExec put back the soft
 // RLIMIT_NOFILE Go raised at start-up, and the environment passed on is
 // the one received, entry for entry (duplicates and entries without '='
 // included), not os.Environ's cleaned-up copy. Signal dispositions and
