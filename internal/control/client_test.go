@@ -355,3 +355,70 @@ func TestCwdUnreadableIsFatal(t *testing.T) {
 		}
 	}
 }
+
+func TestSvstatReturnsToOriginalDirectory(t *testing.T) {
+	dir := t.TempDir()
+	fakeSupervise(t, filepath.Join(dir, "a"))
+	fakeSupervise(t, filepath.Join(dir, "a", "b"))
+	writeStatus(t, filepath.Join(dir, "a"), svstatus.Record{PID: 7, Want: 'u'})
+	r := same(t, dir, "svstat", "a", "missing", "a/b", "a")
+	want := "a: up (pid P) S seconds\n" +
+		"missing: unable to chdir: file does not exist\n" +
+		"a/b: unable to open supervise/status: file does not exist\n" +
+		"a: up (pid P) S seconds\n"
+	if r.stdout != want {
+		t.Errorf("got %v", r)
+	}
+}
+
+// TestSvcIgnoresSIGPIPE: when supervise goes away while svc waits to
+// write into a full control FIFO, svc gets EPIPE, warns and exits 0
+// instead of dying of SIGPIPE.
+func TestSvcIgnoresSIGPIPE(t *testing.T) {
+	for _, bin := range []string{testkit.Oracle(t, "svc"), testkit.Path("svc")} {
+		dir := t.TempDir()
+		control := fakeSupervise(t, filepath.Join(dir, "s"))
+		fillFIFO(t, filepath.Join(dir, "s", svstatus.Control))
+		cmd := exec.Command(bin, "-u", "s")
+		cmd.Dir = dir
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		must(t, cmd.Start())
+		testkit.Eventually(t, 20*time.Second, func() bool { return blockedInPipeWrite(cmd.Process.Pid) },
+			"%s never blocked writing to the full FIFO", bin)
+		control.Close()
+		code := testkit.ExitCode(t, cmd.Wait())
+		want := "svc: warning: error writing commands to s: broken pipe\n"
+		if code != 0 || errb.String() != want {
+			t.Errorf("%s: exit %d, stderr %q", bin, code, errb.String())
+		}
+	}
+}
+
+// fillFIFO writes into the FIFO until it holds all it can.
+func fillFIFO(t *testing.T, path string) {
+	t.Helper()
+	w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+	must(t, err)
+	defer w.Close()
+	chunk := make([]byte, 4096)
+	for {
+		_, err := syscall.Write(int(w.Fd()), chunk)
+		if err == syscall.EAGAIN {
+			return
+		}
+		must(t, err)
+	}
+}
+
+// blockedInPipeWrite reports whether a thread of pid sleeps in the
+// kernel's pipe write (pipe_write, or anon_pipe_write in newer kernels).
+func blockedInPipeWrite(pid int) bool {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
+	for _, f := range tasks {
+		if b, err := os.ReadFile(f); err == nil && strings.HasSuffix(string(b), "pipe_write") {
+			return true
+		}
+	}
+	return false
+}

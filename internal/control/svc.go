@@ -18,7 +18,10 @@ const svcUsage = "svc options: u up, d down, o once, x exit, p pause, c continue
 // each service directory named as an operand. Per-directory failures are
 // warnings; only losing the working directory is fatal.
 func Svc(args []string, stderr io.Writer) int {
-	// A supervise that dies between open and write must not kill svc.
+	// A supervise that dies between open and write must not kill svc:
+	// the write fails with EPIPE and is reported. (Go's runtime already
+	// spares programs SIGPIPE on descriptors other than 1 and 2; ignoring
+	// it states the 0.76 contract and covers stderr too.)
 	signal.Ignore(syscall.SIGPIPE)
 	cmds, dirs, ok := svcParse(args, stderr)
 	if !ok {
