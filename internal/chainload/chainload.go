@@ -5,18 +5,20 @@
 // exactly as it was received, the PATH search of 0.76 and the message
 // printed when the program cannot be run.
 //
-// Go's runtime is kept out of the program run: Go opens its own
-// descriptors close-on-exec, none is open at the exec (the main packages
-// tell the runtime not to keep cgroup files open, and the os package,
-// whose start-up may open the poller's, is left out: see process.go, so
-// the program's descriptors get 0.76's numbers), syscall.Exec and
-// ForkExec put back the soft
-// RLIMIT_NOFILE Go raised at start-up, and the environment passed on is
-// the one received, entry for entry (duplicates and entries without '='
-// included), not os.Environ's cleaned-up copy. Signal dispositions and
-// the mask are put back only in the dtgo_rtsig build (signals_rtsig.go).
-// What cannot be put back: a descriptor 0, 1 or 2 that was closed at
-// start is /dev/null in the program run (Go's runtime opens it).
+// Go's runtime is kept out of the program run:
+//   - no descriptor of Go's is open at the exec, so the program's get
+//     0.76's numbers: the main packages tell the runtime not to keep
+//     cgroup files open, and leave out the os package, whose start-up may
+//     open the poller's (see process.go);
+//   - syscall.Exec and ForkExec put back the soft RLIMIT_NOFILE Go raised
+//     at start-up;
+//   - the environment passed on is the one received, entry for entry
+//     (duplicates and entries without '=' included);
+//   - signal dispositions and the mask are put back in the dtgo_rtsig
+//     build only (see signals.go).
+//
+// What cannot be put back: a descriptor 0, 1 or 2 closed at start is
+// /dev/null in the program run (Go's runtime opens it).
 package chainload
 
 import (
