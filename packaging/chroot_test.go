@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The install test runs dpkg in a Debian bookworm chroot made by
+// debootstrap --variant=minbase.  The chroot is kept as a tarball in
+// cacheDir (and debootstrap's downloads in its --cache-dir), so only the
+// first run on a machine needs the network.
+const (
+	cacheDir    = "/var/cache/daemontools-go-tests"
+	rootTarball = cacheDir + "/bookworm-minbase.tar.zst"
+	mirror      = "http://deb.debian.org/debian"
+)
+
+// chrootTarball returns the cached chroot, making it first if needed.  A
+// lock keeps two test runs from building it at once.
+func chrootTarball(t *testing.T) string {
+	t.Helper()
+	if err := os.MkdirAll(cacheDir+"/debootstrap-debs", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := os.OpenFile(cacheDir+"/.lock", os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatalf("lock %s: %v", lock.Name(), err)
+	}
+	if _, err := os.Stat(rootTarball); err == nil {
+		return rootTarball
+	}
+	debootstrap := need(t, "debootstrap")
+	build, err := os.MkdirTemp(cacheDir, "build-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(build)
+	start := time.Now()
+	output(t, 10*time.Minute, debootstrap, "--variant=minbase", "--cache-dir="+cacheDir+"/debootstrap-debs",
+		"bookworm", build+"/root", mirror)
+	tmp := rootTarball + ".tmp"
+	output(t, 5*time.Minute, "tar", "-C", build+"/root", "--zstd", "-cf", tmp, ".")
+	if err := os.Rename(tmp, rootTarball); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("made %s in %v", rootTarball, time.Since(start).Round(time.Second))
+	return rootTarball
+}
+
+// newChroot unpacks the cached chroot into a fresh directory, with a
+// policy-rc.d that forbids starting or stopping any service.
+func newChroot(t *testing.T) string {
+	t.Helper()
+	tarball := chrootTarball(t)
+	dir := filepath.Join(t.TempDir(), "root")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	output(t, 5*time.Minute, "tar", "-C", dir, "--zstd", "-xf", tarball)
+	policy := "#!/bin/sh\n# daemontools-go test: no daemon may start in this chroot.\nexit 101\n"
+	if err := os.WriteFile(dir+"/usr/sbin/policy-rc.d", []byte(policy), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// inChroot runs a command inside the chroot with a clean environment and
+// returns its standard output and error.
+func inChroot(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "chroot", append([]string{dir}, args...)...)
+	cmd.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"DEBIAN_FRONTEND=noninteractive", "LC_ALL=C"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("chroot %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// snapshot lists every path of the chroot outside the places dpkg and
+// the tools themselves write to (its database, logs, caches, /tmp).
+func snapshot(t *testing.T, dir string) map[string]fs.FileMode {
+	t.Helper()
+	skip := []string{"/proc", "/sys", "/dev", "/run", "/tmp", "/var/log", "/var/lib/dpkg", "/var/cache", "/usr/sbin/policy-rc.d"}
+	paths := map[string]fs.FileMode{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := strings.TrimPrefix(p, dir)
+		if slices.Contains(skip, rel) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		paths[rel] = d.Type()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return paths
+}
+
+// diff lists what b has that a lacks and the other way round.
+func diff(a, b map[string]fs.FileMode) (added, removed []string) {
+	for p := range b {
+		if _, ok := a[p]; !ok {
+			added = append(added, p)
+		}
+	}
+	for p := range a {
+		if _, ok := b[p]; !ok {
+			removed = append(removed, p)
+		}
+	}
+	slices.Sort(added)
+	slices.Sort(removed)
+	return added, removed
+}
+
+func exists(dir, p string) bool {
+	_, err := os.Lstat(dir + p)
+	return err == nil
+}
+
+func dpkgStatus(t *testing.T, dir string) string {
+	t.Helper()
+	out, err := command(time.Minute, "chroot", dir, "dpkg-query", "-W", "-f", "${db:Status-Abbrev}${Version}", "daemontools-go")
+	if err != nil {
+		return "not-installed"
+	}
+	return strings.TrimSpace(out)
+}
+
+// TestDebInstallUpgradeRemovePurgeInChroot installs the .deb, upgrades it,
+// removes it and purges it in a minimal bookworm, with policy-rc.d
+// forbidding starts; after purge nothing of the package is left.
+func TestDebInstallUpgradeRemovePurgeInChroot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (chroot, dpkg)")
+	}
+	need(t, "tar")
+	need(t, "zstd")
+	t.Parallel()
+	start := time.Now()
+	dir := newChroot(t)
+	t.Logf("chroot ready in %v", time.Since(start).Round(time.Millisecond))
+	for _, v := range []string{debPath(dist, testVersion), debPath(filepath.Join(dist, "upgrade"), upgradeVersion)} {
+		data, err := os.ReadFile(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dir+"/tmp/"+filepath.Base(v), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v1 := "/tmp/" + filepath.Base(debPath(dist, testVersion))
+	v2 := "/tmp/" + filepath.Base(debPath(dist, upgradeVersion))
+	before := snapshot(t, dir)
+
+	// Install: files in place, /service made, unit enabled, SysV links
+	// made, and policy-rc.d asked before starting svscan.
+	out := inChroot(t, dir, "dpkg", "-i", v1)
+	if got := dpkgStatus(t, dir); got != "ii "+testVersion+"-1" {
+		t.Fatalf("after install: %q\n%s", got, out)
+	}
+	if !strings.Contains(out, "policy-rc.d denied execution of start") {
+		t.Errorf("postinst did not go through invoke-rc.d start:\n%s", out)
+	}
+	for _, p := range []string{"/usr/bin/svscan", "/etc/init.d/svscan", "/etc/default/svscan",
+		"/lib/systemd/system/svscan.service", "/etc/systemd/system/multi-user.target.wants/svscan.service",
+		"/etc/rc2.d/S01svscan", "/etc/rc0.d/K01svscan"} {
+		if !exists(dir, p) {
+			t.Errorf("after install: no %s", p)
+		}
+	}
+	if fi, err := os.Stat(dir + "/service"); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o755 {
+		t.Errorf("after install: /service: %v %v", fi, err)
+	}
+
+	// Upgrade keeps the administrator's settings and does not touch svscan.
+	settings := "SVSCAN_DIR=/service\n# changed by the administrator\n"
+	if err := os.WriteFile(dir+"/etc/default/svscan", []byte(settings), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = inChroot(t, dir, "dpkg", "--force-confold", "-i", v2)
+	if got := dpkgStatus(t, dir); got != "ii "+upgradeVersion+"-1" {
+		t.Fatalf("after upgrade: %q\n%s", got, out)
+	}
+	if b, _ := os.ReadFile(dir + "/etc/default/svscan"); string(b) != settings {
+		t.Errorf("upgrade replaced /etc/default/svscan: %q", b)
+	}
+	if strings.Contains(out, "restart") || strings.Contains(out, "stop") {
+		t.Errorf("upgrade asked to stop or restart svscan:\n%s", out)
+	}
+
+	// Remove leaves only configuration.
+	out = inChroot(t, dir, "dpkg", "-r", "daemontools-go")
+	if got := dpkgStatus(t, dir); got != "rc "+upgradeVersion+"-1" {
+		t.Fatalf("after remove: %q\n%s", got, out)
+	}
+	if !strings.Contains(out, "policy-rc.d denied execution of stop") {
+		t.Errorf("prerm did not go through invoke-rc.d stop:\n%s", out)
+	}
+	added, _ := diff(before, snapshot(t, dir))
+	for _, p := range added {
+		if !strings.HasPrefix(p, "/etc/") && p != "/service" && !strings.HasPrefix(p, "/var/lib/systemd/deb-systemd-helper-") {
+			t.Errorf("after remove: %s left, which is not configuration", p)
+		}
+	}
+	for _, p := range []string{"/etc/default/svscan", "/etc/init.d/svscan"} {
+		if !exists(dir, p) {
+			t.Errorf("after remove: conffile %s gone", p)
+		}
+	}
+
+	// Purge leaves nothing, not even the empty /service.
+	out = inChroot(t, dir, "dpkg", "--purge", "daemontools-go")
+	if got := dpkgStatus(t, dir); got != "not-installed" && !strings.HasPrefix(got, "un") {
+		t.Fatalf("after purge: %q\n%s", got, out)
+	}
+	added, removed := diff(before, snapshot(t, dir))
+	if len(added)+len(removed) > 0 {
+		t.Errorf("after purge: left %q, removed %q", added, removed)
+	}
+
+	// A service tree in /service is the administrator's: purge keeps it.
+	inChroot(t, dir, "dpkg", "-i", v2)
+	if err := os.MkdirAll(dir+"/service/web", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/service/web/run", []byte("#!/bin/sh\nexec sleep 1000\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	inChroot(t, dir, "dpkg", "--purge", "daemontools-go")
+	if !exists(dir, "/service/web/run") {
+		t.Error("purge removed a service directory")
+	}
+	t.Logf("install, upgrade, remove, purge, reinstall, purge: %v", time.Since(start).Round(time.Millisecond))
+}
+
+// chrootProcesses lists the processes whose root is dir (for cleanup).
+func chrootProcesses(dir string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		var pid int
+		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil {
+			continue
+		}
+		if r, err := os.Readlink(fmt.Sprintf("/proc/%d/root", pid)); err == nil && (r == dir || strings.HasPrefix(r, dir+"/")) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}

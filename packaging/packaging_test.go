@@ -1,0 +1,495 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/daemontools-go/daemontools/internal/testkit"
+)
+
+// The tests build every program as `make build` does (static, stripped),
+// then the packages with this program, once for the whole test package.
+var (
+	root string // the module's top directory
+	src  string // a copy of its man/, init/ and packaging/, as others edit them while the tests run
+	bin  string // the built programs
+	dist string // the packages: deb and rpm at testVersion, deb at upgradeVersion
+)
+
+const (
+	testVersion    = "0.76.1~test1"
+	upgradeVersion = "0.76.1~test2"
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	if root, err = testkit.Root(); err != nil {
+		fmt.Fprintln(os.Stderr, "packaging test:", err)
+		os.Exit(2)
+	}
+	tmp, err := os.MkdirTemp("", "dtgo-pkg-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "packaging test:", err)
+		os.Exit(2)
+	}
+	src, bin, dist = filepath.Join(tmp, "src"), filepath.Join(tmp, "bin"), filepath.Join(tmp, "dist")
+	// Others commit while the tests run: pin the time stamp the packages
+	// would otherwise take from the last commit.
+	os.Setenv("SOURCE_DATE_EPOCH", "1767225600")
+	code := 2
+	if err := buildAll(); err != nil {
+		fmt.Fprintln(os.Stderr, "packaging test:", err)
+	} else {
+		code = m.Run()
+	}
+	os.RemoveAll(tmp)
+	os.Exit(code)
+}
+
+// buildAll builds the programs that exist so far and packages them; the
+// tests below check that all seventeen made it.
+func buildAll() error {
+	if err := os.Mkdir(src, 0o755); err != nil {
+		return err
+	}
+	for _, d := range []string{"man", "init", "packaging"} {
+		if out, err := exec.Command("cp", "-a", filepath.Join(root, d), src).CombinedOutput(); err != nil {
+			return fmt.Errorf("copy %s: %v\n%s", d, err, out)
+		}
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin+"/", "./cmd/...")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	// The three packages at once: compressing them is most of the time.
+	builds := []struct{ version, format, out string }{
+		{testVersion, "deb", dist},
+		{testVersion, "rpm", dist},
+		{upgradeVersion, "deb", filepath.Join(dist, "upgrade")},
+	}
+	errs := make([]error, len(builds))
+	var wg sync.WaitGroup
+	for i, b := range builds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var stderr strings.Builder
+			args := []string{"-bin", bin, "-out", b.out, "-src", src, "-version", b.version, "-formats", b.format, "-partial"}
+			if run(args, &strings.Builder{}, &stderr) != 0 {
+				errs[i] = fmt.Errorf("packaging %s %s: %s", b.format, b.version, stderr.String())
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func debPath(dir string, version string) string {
+	return filepath.Join(dir, "daemontools-go_"+version+"-1_amd64.deb")
+}
+
+func rpmPath() string { return filepath.Join(dist, "daemontools-go-"+testVersion+"-1.x86_64.rpm") }
+
+// need returns the path of tool, skipping the test when it is missing
+// (failing under CI, where scripts/install-deps.sh installs it).
+func need(t *testing.T, tool string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s missing (scripts/install-deps.sh installs it)", tool)
+		}
+		t.Skipf("%s not installed", tool)
+	}
+	return p
+}
+
+// output runs a command with a deadline and returns its standard output;
+// the test fails if it fails.
+func output(t *testing.T, within time.Duration, name string, args ...string) string {
+	t.Helper()
+	out, err := command(within, name, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func command(within time.Duration, name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil {
+		return stdout.String() + stderr.String(), err
+	}
+	return stdout.String(), nil
+}
+
+// wantFiles lists what both packages ship, whatever their format: every
+// program in /usr/bin and its page, the overview page and the rc.local
+// snippet.  The seventeen names are the truth: a missing program or page
+// fails here.
+func wantFiles() []string {
+	want := []string{
+		"/usr/share/man/man7/daemontools.7.gz",
+		"/usr/share/doc/daemontools-go/copyright",
+		"/usr/share/doc/daemontools-go/rc.local.svscan",
+	}
+	for _, p := range programs {
+		want = append(want, "/usr/bin/"+p, "/usr/share/man/man8/"+p+".8.gz")
+	}
+	return want
+}
+
+// debContents is `dpkg-deb -c` as path → mode string, without directories.
+func debContents(t *testing.T, deb string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	for _, line := range strings.Split(output(t, time.Minute, "dpkg-deb", "-c", deb), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 || strings.HasPrefix(f[0], "d") {
+			continue
+		}
+		files[strings.TrimPrefix(f[5], ".")] = f[0]
+	}
+	return files
+}
+
+func TestDebShipsEveryProgramAndManPage(t *testing.T) {
+	need(t, "dpkg-deb")
+	files := debContents(t, debPath(dist, testVersion))
+	for _, p := range wantFiles() {
+		if _, ok := files[p]; !ok {
+			t.Errorf("deb lacks %s", p)
+		}
+	}
+	for _, p := range programs {
+		if m := files["/usr/bin/"+p]; m != "" && m != "-rwxr-xr-x" {
+			t.Errorf("deb: /usr/bin/%s has mode %s, want -rwxr-xr-x", p, m)
+		}
+	}
+	want := map[string]string{
+		"/lib/systemd/system/svscan.service":                "-rw-r--r--",
+		"/etc/init.d/svscan":                                "-rwxr-xr-x",
+		"/etc/default/svscan":                               "-rw-r--r--",
+		"/usr/share/doc/daemontools-go/changelog.Debian.gz": "-rw-r--r--",
+		"/usr/share/lintian/overrides/daemontools-go":       "-rw-r--r--",
+	}
+	for p, mode := range want {
+		if files[p] != mode {
+			t.Errorf("deb: %s has mode %q, want %q", p, files[p], mode)
+		}
+	}
+	for p := range files {
+		if strings.HasPrefix(p, "/service") || strings.HasPrefix(p, "/etc/sysconfig") || strings.HasPrefix(p, "/usr/lib/systemd") {
+			t.Errorf("deb ships %s", p)
+		}
+	}
+}
+
+func TestDebControlReplacesDaemontools(t *testing.T) {
+	need(t, "dpkg-deb")
+	deb := debPath(dist, testVersion)
+	for field, want := range map[string]string{
+		"Package":   "daemontools-go",
+		"Version":   testVersion + "-1",
+		"Conflicts": "daemontools, daemontools-run",
+		"Replaces":  "daemontools, daemontools-run",
+		"Provides":  "daemontools, daemontools-run",
+	} {
+		if got := strings.TrimSpace(output(t, time.Minute, "dpkg-deb", "-f", deb, field)); got != want {
+			t.Errorf("%s: %q, want %q", field, got, want)
+		}
+	}
+	tmp := t.TempDir()
+	output(t, time.Minute, "dpkg-deb", "-e", deb, tmp)
+	conffiles, err := os.ReadFile(filepath.Join(tmp, "conffiles"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Fields(string(conffiles))
+	slices.Sort(got)
+	if want := []string{"/etc/default/svscan", "/etc/init.d/svscan"}; !slices.Equal(got, want) {
+		t.Errorf("conffiles %q, want %q", got, want)
+	}
+	for _, s := range []string{"postinst", "prerm", "postrm"} {
+		if _, err := os.Stat(filepath.Join(tmp, s)); err != nil {
+			t.Errorf("no %s: %v", s, err)
+		}
+	}
+}
+
+func TestDebLintianHasNoErrors(t *testing.T) {
+	need(t, "lintian")
+	t.Parallel()
+	out, err := command(5*time.Minute, "lintian", "--tag-display-limit", "0", "-E", "--pedantic", debPath(dist, testVersion))
+	var errs, others []string
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, "E: "):
+			errs = append(errs, line)
+		case strings.HasPrefix(line, "W: "), strings.HasPrefix(line, "I: "), strings.HasPrefix(line, "P: "), strings.HasPrefix(line, "X: "):
+			others = append(others, line)
+		}
+	}
+	if len(others) > 0 {
+		t.Logf("lintian (not errors):\n%s", strings.Join(others, "\n"))
+	}
+	if len(errs) > 0 || (err != nil && len(others) == 0) {
+		t.Errorf("lintian errors (%v):\n%s", err, out)
+	}
+}
+
+// rpmQuery runs rpm -qp with a query format, one line per file.
+func rpmQuery(t *testing.T, args ...string) []string {
+	t.Helper()
+	out := output(t, time.Minute, "rpm", append([]string{"-qp"}, append(args, rpmPath())...)...)
+	return strings.Split(strings.TrimSpace(out), "\n")
+}
+
+func TestRpmShipsEveryProgramAndManPage(t *testing.T) {
+	need(t, "rpm")
+	files := map[string]string{} // path → "mode flags"
+	for _, line := range rpmQuery(t, "--queryformat", `[%{FILENAMES} %{FILEMODES:perms} %{FILEFLAGS:fflags}\n]`) {
+		f := strings.Fields(line)
+		if len(f) < 2 || strings.HasPrefix(f[1], "d") {
+			continue
+		}
+		files[f[0]] = strings.Join(f[1:], " ")
+	}
+	listed := rpmQuery(t, "-l")
+	for _, p := range wantFiles() {
+		if _, ok := files[p]; !ok {
+			t.Errorf("rpm lacks %s", p)
+		}
+		if !slices.Contains(listed, p) {
+			t.Errorf("rpm -qpl does not list %s", p)
+		}
+	}
+	for _, p := range programs {
+		if m := files["/usr/bin/"+p]; m != "" && m != "-rwxr-xr-x" {
+			t.Errorf("rpm: /usr/bin/%s is %q, want -rwxr-xr-x", p, m)
+		}
+	}
+	want := map[string]string{
+		"/usr/lib/systemd/system/svscan.service": "-rw-r--r--",
+		"/etc/rc.d/init.d/svscan":                "-rwxr-xr-x",
+		"/etc/sysconfig/svscan":                  "-rw-r--r-- cn", // %config(noreplace)
+	}
+	for p, mode := range want {
+		if files[p] != mode {
+			t.Errorf("rpm: %s is %q, want %q", p, files[p], mode)
+		}
+	}
+	for p := range files {
+		if strings.HasPrefix(p, "/service") || strings.HasPrefix(p, "/etc/default") ||
+			strings.HasPrefix(p, "/lib/") || strings.HasPrefix(p, "/etc/init.d") || strings.Contains(p, "lintian") {
+			t.Errorf("rpm ships %s", p)
+		}
+	}
+}
+
+func TestRpmRelationsAndScripts(t *testing.T) {
+	need(t, "rpm")
+	for _, q := range []string{"--provides", "--conflicts", "--obsoletes"} {
+		if got := rpmQuery(t, q); !slices.ContainsFunc(got, func(s string) bool { return strings.TrimSpace(s) == "daemontools" }) {
+			t.Errorf("rpm %s: %q lacks daemontools", q, got)
+		}
+	}
+	scripts := strings.Join(rpmQuery(t, "--scripts"), "\n")
+	for _, s := range []struct{ header, file string }{
+		{"postinstall scriptlet (using /bin/sh):", "postinstall.sh"},
+		{"preuninstall scriptlet (using /bin/sh):", "preremove.sh"},
+		{"postuninstall scriptlet (using /bin/sh):", "postremove.sh"},
+	} {
+		body, err := os.ReadFile(filepath.Join(src, "packaging/scripts", s.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(scripts, s.header+"\n"+strings.TrimSpace(string(body))) {
+			t.Errorf("rpm --scripts: no %q followed by %s", s.header, s.file)
+		}
+	}
+	if strings.Contains(scripts, "preinstall scriptlet") {
+		t.Errorf("rpm has a %%pre scriptlet:\n%s", scripts)
+	}
+}
+
+func TestEveryProgramHasLintCleanManPage(t *testing.T) {
+	mandoc := need(t, "mandoc")
+	pages, _ := filepath.Glob(filepath.Join(src, "man", "*.[1-8]"))
+	for _, want := range requiredPages() {
+		if !slices.Contains(pages, filepath.Join(src, "man", string(want))) {
+			t.Errorf("man/%s missing", want)
+		}
+	}
+	if len(pages) == 0 {
+		t.Fatal("no man pages")
+	}
+	out, err := command(time.Minute, mandoc, append([]string{"-Tlint", "-W", "warning"}, pages...)...)
+	if err != nil || out != "" {
+		t.Errorf("mandoc -Tlint -W warning (%v):\n%s", err, out)
+	}
+}
+
+func TestShellScriptsArePOSIXShellcheckClean(t *testing.T) {
+	shellcheck := need(t, "shellcheck")
+	scripts, _ := filepath.Glob(filepath.Join(src, "packaging/scripts/*.sh"))
+	scripts = append(scripts, filepath.Join(src, "init/svscan.init"), filepath.Join(src, "init/rc.local.svscan"))
+	if len(scripts) != 5 {
+		t.Fatalf("scripts: %q", scripts)
+	}
+	if out, err := command(time.Minute, shellcheck, append([]string{"-s", "sh"}, scripts...)...); err != nil {
+		t.Errorf("shellcheck -s sh: %v\n%s", err, out)
+	}
+}
+
+func TestInitScriptHeadersForChkconfigAndInsserv(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join(src, "init/svscan.init"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, re := range []string{
+		`(?m)^#!/bin/sh$`,
+		`(?m)^# chkconfig: 2345 [0-9]+ [0-9]+$`,
+		`(?m)^# description: \S`,
+		`(?m)^### BEGIN INIT INFO$`,
+		`(?m)^# Provides: +svscan$`,
+		`(?m)^# Required-Start: +\$local_fs \$remote_fs`,
+		`(?m)^# Default-Start: +2 3 4 5$`,
+		`(?m)^# Default-Stop: +0 1 6$`,
+		`(?m)^### END INIT INFO$`,
+		`(?m)^(start|stop|restart|reload \| force-reload|status)\)$`,
+	} {
+		if !regexp.MustCompile(re).Match(body) {
+			t.Errorf("init script lacks %s", re)
+		}
+	}
+}
+
+// unitSettings reads a systemd unit as "Section.Key" → values.
+func unitSettings(t *testing.T, path string) map[string][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	settings := map[string][]string{}
+	section := ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case strings.HasPrefix(line, "["):
+			section = strings.Trim(line, "[]")
+		default:
+			k, v, _ := strings.Cut(line, "=")
+			settings[section+"."+k] = append(settings[section+"."+k], v)
+		}
+	}
+	return settings
+}
+
+func TestUnitNotifiesAndStopsSvscanFirst(t *testing.T) {
+	unit := filepath.Join(src, "init/svscan.service")
+	s := unitSettings(t, unit)
+	for key, want := range map[string][]string{
+		"Service.Type":            {"notify"},
+		"Service.KillMode":        {"mixed"},
+		"Service.Restart":         {"always"},
+		"Service.EnvironmentFile": {"-/etc/default/svscan", "-/etc/sysconfig/svscan"},
+		"Service.ExecStart":       {"/usr/bin/svscan ${SVSCAN_DIR}"},
+		"Install.WantedBy":        {"multi-user.target"},
+	} {
+		if !slices.Equal(s[key], want) {
+			t.Errorf("%s = %q, want %q", key, s[key], want)
+		}
+	}
+	if !slices.Contains(s["Service.Environment"], "SVSCAN_DIR=/service") {
+		t.Errorf("no default SVSCAN_DIR=/service: %q", s["Service.Environment"])
+	}
+	analyze := need(t, "systemd-analyze")
+	// --man=no: the pages are in man/, not yet installed on this host.
+	if out, err := command(time.Minute, analyze, "verify", "--man=no", unit); err != nil || out != "" {
+		t.Errorf("systemd-analyze verify (%v):\n%s", err, out)
+	}
+	for _, doc := range strings.Fields(strings.Join(s["Unit.Documentation"], " ")) {
+		m := regexp.MustCompile(`^man:([a-z0-9-]+)\(([1-8])\)$`).FindStringSubmatch(doc)
+		if m == nil {
+			t.Errorf("Documentation %q is not a man page", doc)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(src, "man", m[1]+"."+m[2])); err != nil {
+			t.Errorf("Documentation %s: %v", doc, err)
+		}
+	}
+}
+
+func TestPackagesAreReproducible(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	var stderr strings.Builder
+	args := []string{"-bin", bin, "-out", out, "-src", src, "-version", testVersion, "-formats", "deb,rpm", "-partial"}
+	if run(args, &strings.Builder{}, &stderr) != 0 {
+		t.Fatal(stderr.String())
+	}
+	for _, p := range []string{debPath(dist, testVersion), rpmPath()} {
+		a, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(out, filepath.Base(p)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(a, b) {
+			t.Errorf("two builds of the same sources give different %s", filepath.Base(p))
+		}
+	}
+}
+
+func TestPackagingRefusesIncompleteTreeWithoutPartial(t *testing.T) {
+	empty := t.TempDir()
+	var stderr strings.Builder
+	if code := run([]string{"-bin", empty, "-out", t.TempDir(), "-src", src, "-version", testVersion}, &strings.Builder{}, &stderr); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stderr.String(), "missing") || !strings.Contains(stderr.String(), filepath.Join(empty, "svscan")) {
+		t.Errorf("stderr %q", stderr.String())
+	}
+}
+
+func TestGitDescribeVersions(t *testing.T) {
+	for in, want := range map[string][]string{
+		"v0.76.1":            {"0.76.1", ""},
+		"v0.76.1-3-gabcdef0": {"0.76.1", "3"},
+		"0.77":               {"0.77", ""},
+	} {
+		m := describeForm.FindStringSubmatch(in)
+		if m == nil || m[1] != want[0] || m[2] != want[1] {
+			t.Errorf("%s: %q", in, m)
+		}
+	}
+	if describeForm.MatchString("nightly") {
+		t.Error("nightly matched")
+	}
+}
