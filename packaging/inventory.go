@@ -44,21 +44,23 @@ type inventory struct {
 
 var manName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*\.[1-8]$`)
 
-// takeInventory finds the programs in bin and the pages in manDir.  All
-// seventeen programs, their pages and the overview page are required
-// unless partial, when what is missing is left out.
+// takeInventory finds the programs in bin (unless bin is "") and the pages
+// in manDir.  All seventeen programs, their pages and the overview page are
+// required unless partial, when what is missing is left out.
 func takeInventory(bin, manDir string, partial bool) (inventory, error) {
 	var inv inventory
 	var missing []string
-	for _, p := range programs {
-		fi, err := os.Stat(filepath.Join(bin, p))
-		switch {
-		case err == nil && fi.Mode().IsRegular():
-			inv.programs = append(inv.programs, p)
-		case err == nil || errors.Is(err, fs.ErrNotExist):
-			missing = append(missing, filepath.Join(bin, p))
-		default:
-			return inv, fmt.Errorf("stat %s: %w", filepath.Join(bin, p), err)
+	if bin != "" {
+		for _, p := range programs {
+			fi, err := os.Stat(filepath.Join(bin, p))
+			switch {
+			case err == nil && fi.Mode().IsRegular():
+				inv.programs = append(inv.programs, p)
+			case err == nil || errors.Is(err, fs.ErrNotExist):
+				missing = append(missing, filepath.Join(bin, p))
+			default:
+				return inv, fmt.Errorf("stat %s: %w", filepath.Join(bin, p), err)
+			}
 		}
 	}
 	entries, err := os.ReadDir(manDir)

@@ -74,7 +74,11 @@ func build(opt options) ([]string, error) {
 		defer os.RemoveAll(tmp)
 		stage = tmp
 	}
-	inv, err := takeInventory(opt.bin, filepath.Join(opt.src, "man"), opt.partial)
+	bin := opt.bin
+	if opt.stage != "" {
+		bin = "" // the programs are not staged
+	}
+	inv, err := takeInventory(bin, filepath.Join(opt.src, "man"), opt.partial)
 	if err != nil {
 		return nil, err
 	}
