@@ -1,14 +1,11 @@
 package tai64n_test
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/daemontools-go/daemontools/internal/tai64"
 	"github.com/daemontools-go/daemontools/internal/testkit"
@@ -140,21 +137,7 @@ func TestTai64nlocalLabelAtEndOfInput(t *testing.T) {
 // line appears while the input is still open.
 func TestTai64nlocalFlushesWhenInputPauses(t *testing.T) {
 	for _, bin := range []string{testkit.Oracle(t, "tai64nlocal"), testkit.Path("tai64nlocal")} {
-		cmd := exec.Command(bin)
-		cmd.Env = []string{"TZ=UTC"}
-		w, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		r := bufio.NewReader(stdout)
-		kill := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+		cmd, w, r := startPiped(t, bin, []string{"TZ=UTC"})
 		for _, l := range []struct{ in, want string }{
 			{labelFor(0, 0) + " one\n", "1970-01-01 00:00:00.000000000 one\n"},
 			{"plain\n", "plain\n"},
@@ -166,7 +149,6 @@ func TestTai64nlocalFlushesWhenInputPauses(t *testing.T) {
 				t.Errorf("%s: got %q (%v), want %q", bin, got, err, l.want)
 			}
 		}
-		kill.Stop()
 		w.Close()
 		cmd.Wait()
 	}

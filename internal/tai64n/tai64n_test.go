@@ -100,26 +100,12 @@ func less(a, b tai64.N) bool { return a.Sec < b.Sec || a.Sec == b.Sec && a.Nano 
 // of input, and its label is the time its first byte arrived.
 func TestTai64nFlushesWhenInputPauses(t *testing.T) {
 	for _, bin := range []string{testkit.Oracle(t, "tai64n"), testkit.Path("tai64n")} {
-		cmd := exec.Command(bin)
-		w, err := cmd.StdinPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		r := bufio.NewReader(stdout)
+		cmd, w, r := startPiped(t, bin, nil)
 		io.WriteString(w, "first ")
 		got := make([]byte, tai64.LabelLen+len(" first "))
-		deadline := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
 		if _, err := io.ReadFull(r, got); err != nil {
 			t.Fatalf("%s: no output before the newline: %v", bin, err)
 		}
-		deadline.Stop()
 		secondHalf := tai64.Now()
 		io.WriteString(w, "half\n")
 		w.Close()
@@ -133,6 +119,29 @@ func TestTai64nFlushesWhenInputPauses(t *testing.T) {
 			t.Errorf("%s: label %s taken after the line's first byte (%s)", bin, n.Label(), secondHalf.Label())
 		}
 	}
+}
+
+// startPiped starts bin with pipes on stdin and stdout; it is killed
+// after 20 seconds, so that a missing flush fails the test instead of
+// hanging it.
+func startPiped(t *testing.T, bin string, env []string) (*exec.Cmd, io.WriteCloser, *bufio.Reader) {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	w, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	kill := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+	t.Cleanup(func() { kill.Stop() })
+	return cmd, w, bufio.NewReader(stdout)
 }
 
 // TestTai64nIOErrorsExit111 covers a write error (/dev/full) and a read
