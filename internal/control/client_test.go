@@ -422,3 +422,36 @@ func blockedInPipeWrite(pid int) bool {
 	}
 	return false
 }
+
+// TestSvcWritesAllCommandsInOneWrite traces both builds: the command
+// letters reach the FIFO in a single write(2). Skipped without strace
+// (suggested for scripts/install-deps.sh).
+func TestSvcWritesAllCommandsInOneWrite(t *testing.T) {
+	strace, err := exec.LookPath("/usr/bin/strace")
+	if err != nil {
+		t.Skip("strace not installed")
+	}
+	dir := t.TempDir()
+	control := fakeSupervise(t, filepath.Join(dir, "s"))
+	for _, bin := range []string{testkit.Oracle(t, "svc"), testkit.Path("svc")} {
+		trace := filepath.Join(dir, "trace")
+		r := run(t, dir, strace, "-f", "-qq", "-e", "trace=write", "-o", trace, bin, "-dxdu", "-k", "s")
+		if r.code != 0 {
+			t.Fatalf("strace %s: %v", bin, r)
+		}
+		b, err := os.ReadFile(trace)
+		must(t, err)
+		var writes []string
+		for _, line := range strings.Split(string(b), "\n") {
+			if i := strings.Index(line, "write("); i >= 0 {
+				writes = append(writes, line[i:])
+			}
+		}
+		if len(writes) != 1 || !regexp.MustCompile(`^write\(\d+, "dxuk", 4\) += 4$`).MatchString(writes[0]) {
+			t.Errorf("%s: writes %q", bin, writes)
+		}
+		if got := drain(t, control); got != "dxuk" {
+			t.Errorf("%s: FIFO got %q", bin, got)
+		}
+	}
+}
