@@ -9,4 +9,4 @@ apt-get install -y -q --no-install-recommends \
 	daemontools ucspi-tcp \
 	mandoc shellcheck lintian rpm debootstrap fakeroot \
 	qemu-system-x86 qemu-utils e2fsprogs zstd cpio \
-	procps psmisc util-linux make gcc
+	procps psmisc util-linux make gcc strace
