@@ -97,3 +97,16 @@ func TestStartupErrorsSameAs076(t *testing.T) {
 	same(t, []string{"./nonexistent/dir"}, []byte("x\n"))
 	same(t, []string{"./d", "./d/x/y"}, []byte("x\n"))
 }
+
+// A current closed cleanly (mode 0744) is appended to on restart, and
+// rotated at the first write when it is already over the new size.
+func TestRestartAppendsToCleanCurrentSameAs076(t *testing.T) {
+	first, second := qmailLines(1200, 8), qmailLines(300, 9)
+	var res [2]outcome
+	for i, bin := range []string{oracleOf(t), ourMultilog()} {
+		dir := t.TempDir()
+		runIn(t, bin, dir, []string{"./d"}, first)
+		res[i] = runIn(t, bin, dir, []string{"s4096", "./d"}, second)
+	}
+	compare(t, []string{"./d"}, res[0], res[1])
+}

@@ -225,3 +225,7 @@ func exitCode(t *testing.T, cmd *exec.Cmd) int {
 	}
 	return 0
 }
+
+func oracleOf(t *testing.T) string { return testkit.Oracle(t, "multilog") }
+
+func ourMultilog() string { return testkit.Path("multilog") }
