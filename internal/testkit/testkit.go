@@ -49,7 +49,8 @@ func Root() (string, error) {
 	return filepath.Dir(mod), nil
 }
 
-// Build compiles the named programs into dir.
+// Build compiles the named programs into dir, the way the Makefile's
+// release build does (static, dtgo_rtsig), so tests run what ships.
 func Build(dir string, names ...string) error {
 	root, err := Root()
 	if err != nil {
@@ -62,7 +63,7 @@ func Build(dir string, names ...string) error {
 			pkgs = append(pkgs, "./cmd/"+n)
 		}
 	}
-	args := append([]string{"build", "-trimpath", "-o", dir + "/"}, pkgs...)
+	args := append([]string{"build", "-trimpath", "-tags", "dtgo_rtsig", "-ldflags=-checklinkname=0", "-o", dir + "/"}, pkgs...)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as the Makefile builds them
