@@ -48,7 +48,8 @@ type service struct {
 	t      *testing.T
 	dir    string // absolute path
 	cmd    *exec.Cmd
-	errOut string // supervise's stderr (shared by ./run)
+	errOut string   // supervise's stderr (shared by ./run)
+	env    []string // supervise's environment; a default when nil
 	done   chan struct{}
 	state  *os.ProcessState
 }
@@ -104,7 +105,10 @@ func (s *service) launchCmd(cmd *exec.Cmd) {
 	s.cmd = cmd
 	s.cmd.Dir = filepath.Dir(s.dir)
 	s.cmd.Stdout, s.cmd.Stderr = f, f
-	s.cmd.Env = []string{"PATH=/usr/bin:/bin", "SVTEST=1"}
+	s.cmd.Env = s.env
+	if s.env == nil {
+		s.cmd.Env = []string{"PATH=/usr/bin:/bin", "SVTEST=1"}
+	}
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}

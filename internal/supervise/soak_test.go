@@ -79,3 +79,16 @@ func TestCrashLoopKeepsDescriptorsAndMemoryFlat(t *testing.T) {
 		t.Errorf("output: %q", out)
 	}
 }
+
+// TestIdleMemory guards against regressions in supervise's footprint
+// (about 550 kB RssAnon here; Debian's C supervise: about 90 kB). The
+// bound is loose: it is not a benchmark (see scripts/bench/supervise.sh).
+func TestIdleMemory(t *testing.T) {
+	s := newService(t, sleeper).start(ours(t))
+	s.waitUp()
+	f := measure(t, s.pid())
+	t.Logf("idle: %+v, %s threads", f, procStatus(s.pid(), "Threads"))
+	if f.rssAnon > 1024 {
+		t.Errorf("idle RssAnon %d kB", f.rssAnon)
+	}
+}

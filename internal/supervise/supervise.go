@@ -49,6 +49,7 @@ func Main(args, env []string, stderr io.Writer) int {
 		djb.Usage(stderr, prog, "supervise dir")
 		return djb.ExitUsage
 	}
+	env = singleProcessor(args, env)
 	trimRuntime()
 	defaultSignals()
 	s := &supervisor{dir: args[1], stderr: stderr, pidfd: -1, want: svstatus.WantUp}
@@ -68,8 +69,9 @@ func Main(args, env []string, stderr io.Writer) int {
 	return 0
 }
 
-// trimRuntime keeps the Go runtime close to its floor: supervise needs
-// one P only. (Its loop allocates nothing, so the collector never runs.)
+// trimRuntime makes sure of one P even when the re-exec of
+// singleProcessor could not be done. (The loop allocates nothing, so the
+// collector never runs.)
 func trimRuntime() {
 	runtime.GOMAXPROCS(1)
 }

@@ -590,3 +590,25 @@ func (c cgroup) write(name, value string) {
 		panic(err)
 	}
 }
+
+func TestServiceEnvironmentKeepsGOMAXPROCS(t *testing.T) {
+	// supervise runs itself with GOMAXPROCS=1, but the service gets the
+	// environment supervise was given.
+	for _, given := range [][]string{{"PATH=/usr/bin:/bin"}, {"GOMAXPROCS=4", "PATH=/usr/bin:/bin"}} {
+		s := newService(t, `env > env; `+sleeper)
+		s.env = given
+		s.start(ours(t))
+		s.waitUp()
+		s.waitFile("env", "PATH=")
+		env := strings.Fields(s.file("env"))
+		env = slices.DeleteFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "PWD=") })
+		slices.Sort(env)
+		if !slices.Equal(env, given) {
+			t.Errorf("supervise given %q: service got %q", given, env)
+		}
+		own, _ := os.ReadFile("/proc/" + strconv.Itoa(s.pid()) + "/environ")
+		if !slices.Contains(strings.Split(string(own), "\x00"), "GOMAXPROCS=1") {
+			t.Errorf("supervise did not re-execute itself with one P: %q", own)
+		}
+	}
+}
