@@ -612,3 +612,32 @@ func TestServiceEnvironmentKeepsGOMAXPROCS(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusWriteWarningsLikeC(t *testing.T) {
+	t.Parallel() // slow; overlaps with the 60-second fork test
+	// A directory in the way of status.new, or of status, makes every
+	// status write fail with a warning. The number of warnings shows that
+	// ours writes the status exactly as often as the C program does.
+	for _, blocker := range []string{"status.new", "status"} {
+		var outs [2]string
+		for i, bin := range []string{ours(t), theirs(t)} {
+			s := newService(t, sleeper)
+			if err := os.MkdirAll(filepath.Join(s.dir, "supervise", blocker), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			s.start(bin)
+			testkit.Eventually(t, within, func() bool { return len(children(s.pid())) == 1 }, "no service")
+			s.send("dx")
+			if code := s.exitStatus(); code != 0 {
+				t.Errorf("%s: exit %d", bin, code)
+			}
+			outs[i] = s.stderr()
+		}
+		if outs[0] != outs[1] {
+			t.Errorf("%s in the way:\n ours %q\n    C %q", blocker, outs[0], outs[1])
+		}
+		if n := strings.Count(outs[0], "\n"); n != 7 {
+			t.Errorf("%s in the way: %d warnings: %q", blocker, n, outs[0])
+		}
+	}
+}
