@@ -118,17 +118,8 @@ func TestCToolsReadAndControlOurSupervise(t *testing.T) {
 			t.Errorf("line %d: want %q", i, l)
 		}
 	}
-	for i := range max(len(want), len(got)) {
-		var g, w string
-		if i < len(got) {
-			g = got[i]
-		}
-		if i < len(want) {
-			w = want[i]
-		}
-		if g != w {
-			t.Errorf("line %d:\n ours %q\n    C %q", i, g, w)
-		}
+	if d := testkit.LineDiff(strings.Join(want, "\n"), strings.Join(got, "\n")); d != "same" {
+		t.Errorf("C svc/svok/svstat on ours and on C supervise differ:%s", d)
 	}
 	if testing.Verbose() {
 		for _, l := range got {
