@@ -78,11 +78,14 @@ func (in *input) read(buf []byte) int {
 			if in.atNewline {
 				return 0
 			}
+			// Finishing the line: one byte per read, straight into a
+			// blocking read (nothing else can change our course now).
 			buf = buf[:1]
-		}
-		in.sig.wait(in.fd)
-		if in.sig.alarm.Load() || (in.sig.term.Load() && len(buf) > 1) {
-			continue
+		} else {
+			in.sig.wait(in.fd)
+			if in.sig.alarm.Load() || in.sig.term.Load() {
+				continue
+			}
 		}
 		n, err := unix.Read(in.fd, buf)
 		if err == unix.EINTR || err == unix.EAGAIN {

@@ -121,11 +121,10 @@ func TestTermFinishesLineSameAs076(t *testing.T) {
 			p.send(t, "first\nabc")
 			waitConsumed(t, p.w)
 			p.signal(t, syscall.SIGTERM)
-			// A read already woken by the signal may still take what
-			// arrives at once; one byte first leaves nothing to race.
-			p.send(t, "d")
-			waitConsumed(t, p.w)
-			p.send(t, "ef\nmore\n")
+			// Once the signal is seen, the line is read a byte at a time.
+			testkit.Eventually(t, 20*time.Second, func() bool { return readingOneByte(p.cmd.Process.Pid) },
+				"not reading one byte at a time after SIGTERM")
+			p.send(t, "def\nmore\n")
 			code := p.wait(t)
 			return fmt.Sprintf("exit %d, left in the pipe %q", code, leftover(p.r))
 		})
@@ -234,4 +233,17 @@ func TestSecondMultilogRefusedSameAs076(t *testing.T) {
 			t.Errorf("holder exit %d", code)
 		}
 	}
+}
+
+// readingOneByte reports whether a thread of pid sits in read(0, buf, 1).
+func readingOneByte(pid int) bool {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
+	for _, task := range tasks {
+		b, _ := os.ReadFile(task)
+		f := strings.Fields(string(b))
+		if len(f) > 3 && f[0] == "0" && f[1] == "0x0" && f[3] == "0x1" {
+			return true
+		}
+	}
+	return false
 }
