@@ -1,0 +1,143 @@
+//go:build fault
+
+package fault
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// proc is a process as /proc shows it.
+type proc struct {
+	pid, ppid int
+	state     byte
+	argv      []string
+	cwd       string
+	exe       string
+}
+
+func readProc(pid int) (proc, bool) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return proc{}, false
+	}
+	// The command name is in parentheses and may contain anything.
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
+	ppid, _ := strconv.Atoi(f[1])
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	argv := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
+	cwd, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
+	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	return proc{pid: pid, ppid: ppid, state: f[0][0], argv: argv, cwd: cwd, exe: exe}, true
+}
+
+// allProcs lists every process for which keep holds.
+func allProcs(keep func(proc) bool) []proc {
+	var out []proc
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if p, ok := readProc(pid); ok && keep(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []proc {
+	return allProcs(func(p proc) bool { return p.ppid == pid })
+}
+
+// fdCount counts a process's open descriptors.
+func fdCount(pid int) int {
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	return len(fds)
+}
+
+// statusKB returns a "NAME: N kB" field of /proc/PID/status.
+func statusKB(pid int, name string) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+":"); ok {
+			n, _ := strconv.Atoi(strings.Fields(v)[0])
+			return n
+		}
+	}
+	return -1
+}
+
+// usage is a process's resource figures at one moment.
+type usage struct{ fds, rss, anon int }
+
+func usageOf(pid int) usage {
+	return usage{fdCount(pid), statusKB(pid, "VmRSS"), statusKB(pid, "RssAnon")}
+}
+
+func (u usage) String() string {
+	return fmt.Sprintf("%d fds, VmRSS %d kB, RssAnon %d kB", u.fds, u.rss, u.anon)
+}
+
+// flat reports whether late is no bigger than early: descriptors exactly,
+// memory within 10% plus slack kB (page-granular noise of the runtime).
+func flat(early, late usage, slack int) bool {
+	return late.fds <= early.fds &&
+		late.rss <= early.rss+early.rss/10+slack &&
+		late.anon <= early.anon+early.anon/10+slack
+}
+
+// noPanic fails the test when a Go runtime crash report is in stderr.
+func noPanic(t testing.TB, what string, stderr []byte) {
+	t.Helper()
+	if bytes.Contains(stderr, []byte("panic:")) || bytes.Contains(stderr, []byte("goroutine ")) {
+		t.Fatalf("%s: Go crash on stderr:\n%s", what, stderr)
+	}
+}
+
+// killAll SIGKILLs the processes, ignoring those already gone.
+func killAll(ps []proc, sig func(int)) {
+	for _, p := range ps {
+		sig(p.pid)
+	}
+}
+
+// underDir reports whether a process works in dir or below it, or names
+// it in its arguments: how the processes of one test are told apart from
+// everything else on the machine.
+func underDir(dir string) func(proc) bool {
+	return func(p proc) bool {
+		if p.cwd == dir || strings.HasPrefix(p.cwd, dir+"/") {
+			return true
+		}
+		for _, a := range p.argv {
+			if strings.Contains(a, dir) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// logFiles lists the files of a multilog directory in the order their
+// contents were written: the finished files (@ + TAI64N label, which sorts
+// by time) and then current.
+func logFiles(dir string) ([]string, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "@*"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	if _, err := os.Stat(filepath.Join(dir, "current")); err == nil {
+		names = append(names, filepath.Join(dir, "current"))
+	}
+	return names, nil
+}
