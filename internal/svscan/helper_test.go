@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -29,16 +30,18 @@ func runHelper(name string) int {
 // TERM it finishes the write in progress, saves its place and exits. Every
 // write(2) is at most PIPE_BUF bytes of whole lines, so it is atomic on a
 // pipe: nothing is ever half written. After LINES_TOTAL it saves its place,
-// creates ./done and sleeps.
+// creates ./done and sleeps. LINES_PAUSE is a pause between writes.
 func numberedLines() int {
 	total, _ := strconv.Atoi(os.Getenv("LINES_TOTAL"))
 	perRun, _ := strconv.Atoi(os.Getenv("LINES_PER_RUN"))
+	pause, _ := time.ParseDuration(os.Getenv("LINES_PAUSE"))
 	var stop atomic.Bool
 	term := make(chan os.Signal, 1)
 	signal.Notify(term, syscall.SIGTERM)
 	go func() { <-term; stop.Store(true) }()
 	next := readNumber("next")
 	writeNumber("runs", readNumber("runs")+1)
+	journal, _ := os.OpenFile("journal", os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	buf := make([]byte, 0, 4096)
 	for written := 0; next < total && written < perRun && !stop.Load(); {
 		buf = buf[:0]
@@ -55,15 +58,21 @@ func numberedLines() int {
 			fmt.Fprintln(os.Stderr, "lines:", err)
 			return 111
 		}
+		if journal != nil {
+			fmt.Fprintf(journal, "%d %d %d\n", os.Getpid(), next, next+n-1)
+		}
 		next += n
 		written += n
+		time.Sleep(pause)
 	}
 	writeNumber("next", next)
 	if next < total {
 		return 0
 	}
 	os.WriteFile("done", nil, 0o644)
-	select {}
+	for {
+		time.Sleep(time.Hour)
+	}
 }
 
 func writeAll(b []byte) error {
