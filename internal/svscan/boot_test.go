@@ -1,0 +1,122 @@
+package svscan
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/daemontools-go/daemontools/internal/testkit"
+)
+
+// TestSvscanbootRunsThePipelineOf076 runs svscanboot in a private mount
+// namespace where our programs are bind-mounted on /usr/local/bin, which
+// comes before /usr/bin in svscanboot's fixed PATH. It checks every step
+// of 0.76's script: std descriptors on /dev/null; "svc -dx DIR/*
+// DIR/*/log" stops a supervise left over from an earlier svscan; svscan
+// and readproctitle run side by side with only PATH in their environment,
+// svscan's stdout and stderr going to readproctitle, whose title shows
+// svscan's warnings.
+func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
+	unshare, err := exec.LookPath("unshare")
+	if err != nil || os.Geteuid() != 0 {
+		t.Skip("needs unshare(1) and root")
+	}
+	bin := t.TempDir()
+	for _, name := range []string{"svscanboot", "svscan", "readproctitle"} {
+		os.Symlink(testkit.Path(name), filepath.Join(bin, name))
+	}
+	for _, name := range []string{"svc", "supervise", "multilog"} {
+		os.Symlink(tool(t, name), filepath.Join(bin, name))
+	}
+	dir := t.TempDir()
+	x := makeService(t, filepath.Join(dir, "x"), "#!/bin/sh\nenv > env.out\nexec sleep 1000\n", "")
+	os.Symlink("/nonexistent", filepath.Join(dir, "broken"))
+
+	// A supervise left over from an earlier svscan.
+	leftover := exec.Command(tool(t, "supervise"), x)
+	if err := leftover.Start(); err != nil {
+		t.Fatal(err)
+	}
+	leftoverDone := make(chan error, 1)
+	go func() { leftoverDone <- leftover.Wait() }()
+	t.Cleanup(func() { leftover.Process.Kill() })
+	waitUp(t, x, 10*time.Second)
+
+	cmd := exec.Command(unshare, "-m", "/bin/sh", "-c",
+		"mount --bind \"$0\" /usr/local/bin && exec /usr/local/bin/svscanboot \"$1\"", bin, dir)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "FOO=bar"}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, p := range descendants(cmd.Process.Pid) {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	boot := cmd.Process.Pid
+
+	select {
+	case <-leftoverDone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("svc -dx did not stop the leftover supervise")
+	}
+
+	var scan, title proc
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		scan, title = proc{}, proc{}
+		for _, c := range children(boot) {
+			switch filepath.Base(c.argv[0]) {
+			case "svscan":
+				scan = c
+			case "readproctitle":
+				title = c
+			}
+		}
+		return scan.pid != 0 && title.pid != 0
+	}, "svscanboot's children: %v", children(boot))
+	if strings.Join(scan.argv[1:], " ") != dir {
+		t.Errorf("svscan argv %q", scan.argv)
+	}
+	want := []string{"readproctitle", "service", "errors:", strings.Repeat(".", 400)}
+	if len(title.argv) != 4 || strings.Join(title.argv[:3], " ") != strings.Join(want[:3], " ") || len(title.argv[3]) != 400 {
+		t.Errorf("readproctitle argv %q", title.argv)
+	}
+	for fd := 0; fd < 3; fd++ {
+		if l, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(boot), "fd", strconv.Itoa(fd))); l != "/dev/null" {
+			t.Errorf("svscanboot fd %d is %s, want /dev/null", fd, l)
+		}
+	}
+	out1, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(scan.pid), "fd", "1"))
+	out2, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(scan.pid), "fd", "2"))
+	in0, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(title.pid), "fd", "0"))
+	if !strings.HasPrefix(out1, "pipe:") || out1 != out2 || out1 != in0 {
+		t.Errorf("svscan stdout %s, stderr %s; readproctitle stdin %s", out1, out2, in0)
+	}
+
+	waitUp(t, x, 10*time.Second)
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		p, ok := readProc(title.pid)
+		return ok && strings.Contains(strings.Join(p.argv, " "), "svscan: warning: unable to stat broken: file does not exist")
+	}, "svscan's warning not in readproctitle's title")
+	testkit.Eventually(t, 10*time.Second, func() bool { return len(lines(filepath.Join(x, "env.out"))) > 0 },
+		"service did not run")
+	for _, kv := range lines(filepath.Join(x, "env.out")) {
+		name, value, _ := strings.Cut(kv, "=")
+		switch name {
+		case "PATH":
+			if value != BootPath {
+				t.Errorf("service PATH %q, want %q", value, BootPath)
+			}
+		case "PWD": // set by the run script's sh
+		default:
+			t.Errorf("service environment has %s", kv)
+		}
+	}
+}
