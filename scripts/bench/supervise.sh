@@ -7,9 +7,10 @@
 #                          into supervise/status with the new pid)
 #   svc -d to down         ms from running /usr/bin/svc -d to the stamp of
 #                          the "down" status record
-# Times are means over RUNS (default 5) runs; between runs the script
+# Times: mean and median of RUNS (default 5) runs; between runs the script
 # waits out supervise's one-second pause after each start. Both use the
-# C svc, so only supervise differs.
+# C svc, so only supervise differs; both run at the same time and are
+# measured in alternation.
 set -eu
 cd "$(dirname "$0")/../.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -54,57 +55,89 @@ wait_for() {
 	done
 }
 
-# measure TAG SUPERVISE: writes TAG.rss, TAG.anon, TAG.kill, TAG.down.
-measure() {
-	tag=$1 bin=$2 sv="$work/$1"
+# start_sv TAG SUPERVISE: start a supervise on $work/TAG; TAG.pid holds
+# its pid.
+start_sv() {
+	sv="$work/$1"
 	mkdir "$sv"
 	printf '#!/bin/sh\nexec sleep 100000\n' >"$sv/run"
 	chmod +x "$sv/run"
-	"$bin" "$sv" 2>>"$work/stderr" &
-	spid=$!
-	pids="$pids $spid"
+	"$2" "$sv" 2>>"$work/stderr" &
+	echo $! >"$work/$1.pid"
+	pids="$pids $!"
 	wait_for "$sv" "/usr/bin/svok $sv"
 	wait_for "$sv" '[ "$(status_pid $sv)" != 0 ]'
-	sleep 2
-	grep VmRSS "/proc/$spid/status" | awk '{print $2}' >"$work/$tag.rss"
-	grep RssAnon "/proc/$spid/status" | awk '{print $2}' >"$work/$tag.anon"
-
-	kill_total=0 down_total=0 i=0
-	while [ "$i" -lt "$RUNS" ]; do
-		old=$(status_pid "$sv")
-		t0=$(now)
-		kill -9 "$old"
-		wait_for "$sv" '[ "$(status_pid $sv)" != 0 ] && [ "$(status_pid $sv)" != "$old" ]'
-		kill_total=$((kill_total + $(status_ns "$sv") - t0))
-		sleep 1.2 # supervise's pause after the start
-
-		t0=$(now)
-		/usr/bin/svc -d "$sv"
-		wait_for "$sv" '[ "$(status_pid $sv)" = 0 ]'
-		down_total=$((down_total + $(status_ns "$sv") - t0))
-		/usr/bin/svc -u "$sv"
-		sleep 1.2
-		i=$((i + 1))
-	done
-	echo $((kill_total / RUNS)) >"$work/$tag.kill"
-	echo $((down_total / RUNS)) >"$work/$tag.down"
-	/usr/bin/svc -dx "$sv"
-	wait "$spid" || true
 }
 
-measure ours "$work/supervise"
-measure c /usr/bin/supervise
+# add TAG FIGURE NS: record one time (ns) in TAG.FIGURE.
+add() {
+	echo "$3" >>"$work/$1.$2"
+}
+
+# mean FILE, median FILE: of the times recorded, in ns.
+mean() { awk '{ s += $1 } END { printf "%d", s / NR }' "$1"; }
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { printf "%d", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# kill_restart TAG: kill -9 the service, time until the next start.
+kill_restart() {
+	sv="$work/$1"
+	old=$(status_pid "$sv")
+	t0=$(now)
+	kill -9 "$old"
+	wait_for "$sv" '[ "$(status_pid $sv)" != 0 ] && [ "$(status_pid $sv)" != "$old" ]'
+	add "$1" kill $(($(status_ns "$sv") - t0))
+}
+
+# down_time TAG: svc -d, time until the status says down; then svc -u.
+down_time() {
+	sv="$work/$1"
+	t0=$(now)
+	/usr/bin/svc -d "$sv"
+	wait_for "$sv" '[ "$(status_pid $sv)" = 0 ]'
+	add "$1" down $(($(status_ns "$sv") - t0))
+	/usr/bin/svc -u "$sv"
+}
+
+# Both run side by side and are measured in alternation, so that the
+# load of the machine falls on both alike.
+start_sv ours "$work/supervise"
+start_sv c /usr/bin/supervise
+sleep 2
+for tag in ours c; do
+	awk '/^VmRSS/ {print $2}' "/proc/$(cat "$work/$tag.pid")/status" >"$work/$tag.rss"
+	awk '/^RssAnon/ {print $2}' "/proc/$(cat "$work/$tag.pid")/status" >"$work/$tag.anon"
+done
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+	kill_restart ours
+	kill_restart c
+	sleep 1.2 # supervise's pause after each start
+	down_time ours
+	down_time c
+	sleep 1.2
+	i=$((i + 1))
+done
+for tag in ours c; do
+	/usr/bin/svc -dx "$work/$tag"
+done
+wait
 
 row() { # row FIGURE OURS C [SCALE]
 	awk -v f="$1" -v a="$2" -v b="$3" -v s="${4:-1}" 'BEGIN {
-		printf "%-22s %10.2f %10.2f %7.2f\n", f, a / s, b / s, (b ? a / b : 0) }'
+		printf "%-30s %10.2f %10.2f %7.2f\n", f, a / s, b / s, (b ? a / b : 0) }'
 }
-printf '%-22s %10s %10s %7s\n' figure ours C ratio
+printf '%-30s %10s %10s %7s\n' figure ours C ratio
 row "idle VmRSS kB" "$(cat "$work/ours.rss")" "$(cat "$work/c.rss")"
 row "idle RssAnon kB" "$(cat "$work/ours.anon")" "$(cat "$work/c.anon")"
-row "kill-to-restart ms" "$(cat "$work/ours.kill")" "$(cat "$work/c.kill")" 1000000
-row "svc -d to down ms" "$(cat "$work/ours.down")" "$(cat "$work/c.down")" 1000000
-echo "(means of $RUNS runs; load: $(cut -d' ' -f1-3 /proc/loadavg))"
+for f in kill down; do
+	case $f in
+	kill) name=kill-to-restart ;;
+	down) name="svc -d to down" ;;
+	esac
+	row "$name ms, mean" "$(mean "$work/ours.$f")" "$(mean "$work/c.$f")" 1000000
+	row "$name ms, median" "$(median "$work/ours.$f")" "$(median "$work/c.$f")" 1000000
+done
+echo "($RUNS runs each; load: $(cut -d' ' -f1-3 /proc/loadavg))"
 if [ -s "$work/stderr" ]; then
 	echo "stderr of the supervise runs:"
 	cat "$work/stderr"
