@@ -1,6 +1,9 @@
 // Package svstatus owns the supervise/ directory's on-disk formats: the
 // 18-byte status record of daemontools 0.76 and the names of the files
 // beside it. Nothing else in the tree encodes or decodes the record.
+// files.go holds how supervise makes them as 0.76 does: the directory
+// (with Debian's dangling-symlink patch), the flock'ed lock file, and the
+// atomic status write (status.new, then rename).
 //
 // Layout: bytes 0-11 TAI64N of the last pid change (big-endian), 12-15 the
 // pid (little-endian, 0 when down), 16 the paused flag, 17 the want byte
