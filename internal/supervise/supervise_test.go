@@ -641,3 +641,23 @@ func TestStatusWriteWarningsLikeC(t *testing.T) {
 		}
 	}
 }
+
+func TestOverlongSuperviseSymlinkLikeC(t *testing.T) {
+	// Debian's patch reads the link into a 256-byte buffer; a longer
+	// target is fatal, with a message that lacks the program prefix.
+	var outs [2]string
+	for i, bin := range []string{ours(t), theirs(t)} {
+		s := newService(t, sleeper)
+		if err := os.Symlink(strings.Repeat("x/", 150), filepath.Join(s.dir, "supervise")); err != nil {
+			t.Fatal(err)
+		}
+		var code int
+		outs[i], code = run(t, filepath.Dir(s.dir), bin, "sv")
+		if code != 111 {
+			t.Errorf("%s: exit %d", bin, code)
+		}
+	}
+	if outs[0] != outs[1] || outs[0] != "unable to readlink ./supervise: unknown error\n" {
+		t.Errorf("ours %q, C %q", outs[0], outs[1])
+	}
+}
