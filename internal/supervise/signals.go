@@ -12,13 +12,15 @@ import (
 // installs handlers at start-up that ignore USR1, USR2, ALRM, PIPE and
 // others, and turn QUIT into a goroutine dump. defaultSignals gives those
 // signals back their default action. Signals the runtime needs (SEGV,
-// BUS, FPE, URG for preemption, ...) are left alone; we need no SIGCHLD
-// handler since children are watched through pidfds.
+// BUS, FPE, URG for preemption, ...) are left alone. SIGCHLD gets its
+// default action too (children still become zombies until reaped): the
+// child's exit is seen through its pidfd, so no handler needs to run,
+// and poll is not interrupted, at each exit.
 var defaultActionSignals = []unix.Signal{
 	unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGABRT, unix.SIGUSR1,
 	unix.SIGUSR2, unix.SIGPIPE, unix.SIGALRM, unix.SIGTERM, unix.SIGSTKFLT,
 	unix.SIGXCPU, unix.SIGXFSZ, unix.SIGVTALRM, unix.SIGPROF, unix.SIGIO,
-	unix.SIGPWR, unix.SIGSYS,
+	unix.SIGPWR, unix.SIGSYS, unix.SIGCHLD,
 }
 
 // Real-time signals the Go runtime does not use (32-34 are its own).
