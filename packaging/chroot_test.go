@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/daemontools-go/daemontools/internal/testkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -87,6 +88,8 @@ func inChroot(t *testing.T, dir string, args ...string) string {
 	cmd := exec.CommandContext(ctx, "chroot", append([]string{dir}, args...)...)
 	cmd.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"DEBIAN_FRONTEND=noninteractive", "LC_ALL=C"}
+	// A daemon that kept the output pipe open must not hang the test.
+	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("chroot %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -272,4 +275,115 @@ func chrootProcesses(dir string) []int {
 		}
 	}
 	return pids
+}
+
+// TestInitScriptStartsAndStopsInOrder runs the installed /etc/init.d/svscan
+// in the chroot (with /proc mounted, nothing else of the host): start brings
+// up a logged service through svscanboot, status reports it, and stop takes
+// the service down before its logger, so the service's last line is logged;
+// afterwards no process is left.
+func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (chroot, mount)")
+	}
+	need(t, "zstd")
+	t.Parallel()
+	dir := newChroot(t)
+	deb := debPath(dist, testVersion)
+	data, err := os.ReadFile(deb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/tmp/pkg.deb", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inChroot(t, dir, "dpkg", "-i", "/tmp/pkg.deb")
+	if err := unix.Mount("proc", dir+"/proc", "proc", 0, ""); err != nil {
+		t.Fatalf("mount proc: %v", err)
+	}
+	t.Cleanup(func() {
+		for _, pid := range chrootProcesses(dir) {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+		testkit.Poll(10*time.Second, func() bool { return len(chrootProcesses(dir)) == 0 })
+		if err := unix.Unmount(dir+"/proc", unix.MNT_DETACH); err != nil {
+			t.Errorf("umount proc: %v", err)
+		}
+	})
+
+	// A logged service whose last words, written when it gets TERM, must
+	// reach its log: the logger may only stop after the service.
+	svc := dir + "/service/web"
+	for p, body := range map[string]string{
+		svc + "/run":     "#!/bin/sh\necho started\ntrap 'echo last words; exit 0' TERM\nwhile :; do sleep 1; done\n",
+		svc + "/log/run": "#!/bin/sh\nexec multilog ./main\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		testkit.WriteScript(t, p, body)
+	}
+	logged := func(s string) func() bool {
+		return func() bool {
+			b, _ := os.ReadFile(svc + "/log/main/current")
+			return strings.Contains(string(b), s)
+		}
+	}
+
+	out := inChroot(t, dir, "/etc/init.d/svscan", "start")
+	testkit.Eventually(t, 30*time.Second, logged("started\n"), "service did not start and log (start said %q)", out)
+	if out := inChroot(t, dir, "/etc/init.d/svscan", "status"); !strings.Contains(out, "svscan is running") {
+		t.Errorf("status: %q", out)
+	}
+	if out := inChroot(t, dir, "/etc/init.d/svscan", "start"); !strings.Contains(out, "already running") {
+		t.Errorf("second start: %q", out)
+	}
+
+	start := time.Now()
+	out = inChroot(t, dir, "/etc/init.d/svscan", "stop")
+	t.Logf("stop took %v: %q", time.Since(start).Round(time.Millisecond), out)
+	if !logged("last words\n")() {
+		b, _ := os.ReadFile(svc + "/log/main/current")
+		t.Errorf("the service's last line was not logged (stop said %q); log:\n%s", out, b)
+	}
+	if left := chrootProcesses(dir); len(left) > 0 {
+		var names []string
+		for _, pid := range left {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			names = append(names, strings.ReplaceAll(string(b), "\x00", " "))
+		}
+		t.Errorf("after stop, still running: %q", names)
+	}
+	if exists(dir, "/var/run/svscan.pid") {
+		t.Error("after stop: pid file left")
+	}
+	cmd := exec.Command("chroot", dir, "/etc/init.d/svscan", "status")
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	if out, err := cmd.CombinedOutput(); cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 3 {
+		t.Errorf("status after stop: %v %q, want exit 3", err, out)
+	}
+
+	// The rc.local snippet starts svscan on /service in the background; its
+	// errors go to the console, here a file.
+	console, err := os.Create(filepath.Join(t.TempDir(), "console"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer console.Close()
+	rc := exec.Command("chroot", dir, "sh", "/usr/share/doc/daemontools-go/rc.local.svscan")
+	rc.Stdout, rc.Stderr = console, console
+	if err := rc.Run(); err != nil {
+		t.Fatalf("rc.local snippet: %v", err)
+	}
+	testkit.Eventually(t, 30*time.Second, func() bool {
+		b, _ := os.ReadFile(svc + "/log/main/current")
+		return strings.Count(string(b), "started\n") == 2
+	}, "rc.local snippet did not start the service")
+	for _, pid := range chrootProcesses(dir) {
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); string(comm) == "svscan\n" {
+			unix.Kill(pid, unix.SIGTERM)
+		}
+	}
+	testkit.Eventually(t, 60*time.Second, func() bool { return len(chrootProcesses(dir)) == 0 },
+		"svscan started by rc.local did not shut down on TERM")
 }

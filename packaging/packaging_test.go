@@ -133,6 +133,7 @@ func command(within time.Duration, name string, args ...string) (string, error) 
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	cmd.WaitDelay = 10 * time.Second // a child left holding the pipes must not hang us
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
