@@ -21,6 +21,12 @@ const defaultVersion = "0.76.1~dev"
 // (deterministic: no name, no time stamp, best compression, like gzip -9n),
 // the Debian changelog and the copyright file.
 func writeStage(stage, src string, inv inventory, version string, date time.Time) error {
+	// Pages removed from man/ since the last -stage must not linger.
+	for _, d := range []string{"man", "doc"} {
+		if err := os.RemoveAll(filepath.Join(stage, d)); err != nil {
+			return fmt.Errorf("clean stage: %w", err)
+		}
+	}
 	for _, m := range inv.manPages {
 		page, err := os.ReadFile(filepath.Join(src, "man", string(m)))
 		if err != nil {
