@@ -26,7 +26,8 @@ const (
 	// the first command went out gets it on a later round.
 	resendEvery = time.Second
 	// logNudge is how long a logger may take to reach the end of its
-	// input before it is sent "d" as well as "x".
+	// input before it is sent "d" as well as "x" (at most half the time
+	// left before the deadline).
 	logNudge = 5 * time.Second
 	// killGrace is how long a supervise may take to exit once its service
 	// got KILL before it is sent KILL itself.
@@ -122,35 +123,38 @@ func (s *scanner) closeWriters() {
 	}
 }
 
-// stop sends first to every supervise of role r, then later once logNudge
-// has passed (resending every resendEvery), until they have all exited or
-// the deadline passes. It reports whether they exited without KILL.
+// stop sends first to every supervise of role r, again every resendEvery
+// (later instead once logNudge or half the time left has passed), until
+// they have all exited or the deadline passes. It reports whether they
+// exited without KILL.
 func (s *scanner) stop(r role, first, later string, deadline time.Time, children <-chan os.Signal) bool {
-	start := time.Now()
+	nudge := time.Now().Add(min(logNudge, time.Until(deadline)/2))
 	resend := time.NewTicker(resendEvery)
 	defer resend.Stop()
 	expire := time.NewTimer(time.Until(deadline))
 	defer expire.Stop()
-	for {
-		left := s.alive(r)
-		if len(left) == 0 {
-			return true
-		}
-		cmd := first
-		if time.Since(start) >= logNudge {
-			cmd = later
-		}
-		for _, sv := range left {
-			s.send(sv, r, cmd)
-		}
+	s.sendAll(r, first)
+	for len(s.alive(r)) > 0 {
 		select {
 		case <-children:
+			s.reap()
 		case <-resend.C:
+			if !time.Now().Before(nudge) {
+				first = later
+			}
+			s.sendAll(r, first)
 		case <-expire.C:
 			s.kill(r)
 			return false
 		}
-		s.reap()
+	}
+	return true
+}
+
+// sendAll sends cmd to every supervise of role r still running.
+func (s *scanner) sendAll(r role, cmd string) {
+	for _, sv := range s.alive(r) {
+		s.send(sv, r, cmd)
 	}
 }
 

@@ -204,3 +204,21 @@ func TestSvscanAsPID1ReapsOrphansAndStopsOnINT(t *testing.T) {
 		t.Errorf("stderr %q", s.stderr)
 	}
 }
+
+// TestSvscanShutdownStopsLoggerIgnoringEOF: a logger that does not stop
+// at end of input gets "d" after the nudge delay and the shutdown still
+// ends cleanly.
+func TestSvscanShutdownStopsLoggerIgnoringEOF(t *testing.T) {
+	dir := t.TempDir()
+	svc := makeService(t, filepath.Join(dir, "svc"), sleeper, sleeper)
+	s := ourScan(t, dir, "SVSCAN_SHUTDOWN_TIMEOUT=4")
+	waitUp(t, svc, 10*time.Second)
+	waitUp(t, filepath.Join(svc, "log"), 10*time.Second)
+	s.signal(syscall.SIGTERM)
+	if code := s.exitCode(30 * time.Second); code != 0 {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, s.stderr)
+	}
+	if got := s.stderr.String(); !strings.HasSuffix(got, "svscan: info: shutdown: complete\n") {
+		t.Errorf("stderr %q", got)
+	}
+}
