@@ -32,8 +32,9 @@ func TestSvscanChdirFailureIsFatal(t *testing.T) {
 
 // TestSvscanStartsSuperviseAndLogJoinedByPipe: one "supervise NAME" in the
 // scan directory, one "supervise log" in NAME, the service's output
-// arrives at the logger, dot names and plain files are ignored, and a
-// dangling symlink gets 0.76's warning.
+// arrives at the logger, dot names and plain files are ignored, a
+// dangling symlink gets 0.76's warning, supervise writes to svscan's
+// stderr, and svscan holds two descriptors per logged service.
 func TestSvscanStartsSuperviseAndLogJoinedByPipe(t *testing.T) {
 	dir := t.TempDir()
 	makeService(t, filepath.Join(dir, "a"), sleeper, "")
@@ -42,6 +43,7 @@ func TestSvscanStartsSuperviseAndLogJoinedByPipe(t *testing.T) {
 	makeService(t, filepath.Join(dir, ".hidden"), sleeper, "")
 	os.WriteFile(filepath.Join(dir, "plain"), nil, 0o644)
 	os.Symlink(filepath.Join(dir, "nowhere"), filepath.Join(dir, "dangling"))
+	os.Mkdir(filepath.Join(dir, "norun"), 0o755)
 	s := ourScan(t, dir)
 	s.waitSupervise("a", filepath.Join(dir, "a"), 10*time.Second)
 	s.waitSupervise("b", filepath.Join(dir, "b"), 10*time.Second)
@@ -52,8 +54,12 @@ func TestSvscanStartsSuperviseAndLogJoinedByPipe(t *testing.T) {
 	testkit.Eventually(t, 10*time.Second, func() bool {
 		return strings.Contains(s.stderr.String(), "svscan: warning: unable to stat dangling: file does not exist\n")
 	}, "no warning for the dangling symlink: %q", s.stderr)
-	if n := len(children(s.pid())); n != 3 {
-		t.Errorf("svscan has %d children, want 3: %v", n, children(s.pid()))
+	// supervise (and so run) inherit svscan's stderr.
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		return strings.Contains(s.stderr.String(), "supervise: fatal: unable to start norun/run: file does not exist\n")
+	}, "supervise's complaint about norun not on svscan's stderr: %q", s.stderr)
+	if n := len(children(s.pid())); n != 4 {
+		t.Errorf("svscan has %d children, want 4: %v", n, children(s.pid()))
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".hidden", "supervise")); err == nil {
 		t.Errorf(".hidden was started")
@@ -109,6 +115,11 @@ func TestSvscanRestartsSuperviseAfterSvcDx(t *testing.T) {
 	if err != nil {
 		t.Fatalf("svc -dx: %v %s", err, out)
 	}
+	// Reaped on SIGCHLD, not at the next scan as in 0.76.
+	testkit.Eventually(t, 3*time.Second, func() bool {
+		_, ok := readProc(first.pid)
+		return !ok
+	}, "exited supervise %d not reaped", first.pid)
 	testkit.Eventually(t, 10*time.Second, func() bool {
 		p, ok := s.superviseChild("s", svc)
 		return ok && p.pid != first.pid
@@ -240,5 +251,27 @@ func TestSvscanHasNoServiceLimit(t *testing.T) {
 	}, "service 1001 not started")
 	if strings.Contains(s.stderr.String(), "too many") {
 		t.Errorf("stderr: %q", s.stderr)
+	}
+}
+
+// TestSvscanDiesOnSIGHUPLike076: HUP keeps its default action, and the
+// supervise processes keep running.
+func TestSvscanDiesOnSIGHUPLike076(t *testing.T) {
+	dir := t.TempDir()
+	svc := makeService(t, filepath.Join(dir, "s"), sleeper, "")
+	s := ourScan(t, dir)
+	sup := s.waitSupervise("s", svc, 10*time.Second)
+	s.signal(syscall.SIGHUP)
+	<-s.done
+	ws, _ := s.cmd.ProcessState.Sys().(syscall.WaitStatus)
+	if !ws.Signaled() || ws.Signal() != syscall.SIGHUP {
+		t.Errorf("svscan ended with %v, want killed by HUP", s.cmd.ProcessState)
+	}
+	if p, ok := readProc(sup.pid); !ok || p.state == 'Z' {
+		t.Errorf("supervise died with svscan")
+	}
+	syscall.Kill(sup.pid, syscall.SIGKILL)
+	if rec, ok := status(svc); ok && rec.PID > 0 {
+		syscall.Kill(rec.PID, syscall.SIGKILL)
 	}
 }
