@@ -77,7 +77,8 @@ func newLauncher(dir string, env []string) (*launcher, error) {
 }
 
 // fork starts ./run and returns its pid, or fork's error. The child
-// never returns from here.
+// never returns from here. (clone with only SIGCHLD as flags is fork; the
+// argument order suits every Linux port but s390x, as in package syscall.)
 //
 //go:noinline
 //go:norace
