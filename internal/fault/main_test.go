@@ -26,6 +26,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	// Searchable by everybody: the privilege tests run our programs as nobody.
+	os.Chmod(dir, 0o755)
 	if err := testkit.Build(dir); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
