@@ -561,23 +561,30 @@ func TestForkFailureWarnsSleepsAndRetries(t *testing.T) {
 	}
 }
 
-// cgroup is a pids cgroup (v1) made for one test.
+// cgroup is a pids cgroup made for one test.
 type cgroup string
 
-// pidsCgroup makes a pids cgroup that is removed, with everything in it
-// killed, when the test ends; the test is skipped where that is not
-// possible.
+// pidsCgroup makes a pids cgroup (v1, or v2 with the pids controller)
+// that is removed, with everything in it killed, when the test ends; the
+// test is skipped where that is not possible.
 func pidsCgroup(t *testing.T, s *service) cgroup {
-	dir := filepath.Join("/sys/fs/cgroup/pids", "dtgo-"+strconv.Itoa(os.Getpid())+"-"+strconv.Itoa(s.pid()))
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Skipf("no pids cgroup to make fork fail: %v", err)
+	name := "dtgo-" + strconv.Itoa(os.Getpid()) + "-" + strconv.Itoa(s.pid())
+	for _, base := range []string{"/sys/fs/cgroup/pids", "/sys/fs/cgroup"} {
+		dir := filepath.Join(base, name)
+		if os.Mkdir(dir, 0o755) != nil {
+			continue
+		}
+		t.Cleanup(func() {
+			s.kill()
+			testkit.Poll(within, func() bool { return strings.TrimSpace(cgroup(dir).read("cgroup.procs")) == "" })
+			os.Remove(dir)
+		})
+		if _, err := os.Stat(filepath.Join(dir, "pids.max")); err == nil {
+			return cgroup(dir)
+		}
 	}
-	t.Cleanup(func() {
-		s.kill()
-		testkit.Poll(within, func() bool { return strings.TrimSpace(cgroup(dir).read("cgroup.procs")) == "" })
-		os.Remove(dir)
-	})
-	return cgroup(dir)
+	t.Skip("no pids cgroup to make fork fail")
+	return ""
 }
 
 func (c cgroup) read(name string) string {
