@@ -173,31 +173,37 @@ func debContents(t *testing.T, deb string) map[string]string {
 	return files
 }
 
-func TestDebShipsEveryProgramAndManPage(t *testing.T) {
-	need(t, "dpkg-deb")
-	files := debContents(t, debPath(dist, testVersion))
+// checkShipped checks a package's files (path → mode and flags): every
+// file of wantFiles, the programs executable, and the format's own files.
+func checkShipped(t *testing.T, format string, files, want map[string]string) {
+	t.Helper()
 	for _, p := range wantFiles() {
 		if _, ok := files[p]; !ok {
-			t.Errorf("deb lacks %s", p)
+			t.Errorf("%s lacks %s", format, p)
 		}
 	}
 	for _, p := range programs {
-		if m := files["/usr/bin/"+p]; m != "" && m != "-rwxr-xr-x" {
-			t.Errorf("deb: /usr/bin/%s has mode %s, want -rwxr-xr-x", p, m)
+		want["/usr/bin/"+p] = "-rwxr-xr-x"
+	}
+	for p, mode := range want {
+		if got, ok := files[p]; ok && got != mode {
+			t.Errorf("%s: %s is %q, want %q", format, p, got, mode)
+		} else if !ok && !strings.HasPrefix(p, "/usr/bin/") {
+			t.Errorf("%s lacks %s", format, p)
 		}
 	}
-	want := map[string]string{
+}
+
+func TestDebShipsEveryProgramAndManPage(t *testing.T) {
+	need(t, "dpkg-deb")
+	files := debContents(t, debPath(dist, testVersion))
+	checkShipped(t, "deb", files, map[string]string{
 		"/lib/systemd/system/svscan.service":                "-rw-r--r--",
 		"/etc/init.d/svscan":                                "-rwxr-xr-x",
 		"/etc/default/svscan":                               "-rw-r--r--",
 		"/usr/share/doc/daemontools-go/changelog.Debian.gz": "-rw-r--r--",
 		"/usr/share/lintian/overrides/daemontools-go":       "-rw-r--r--",
-	}
-	for p, mode := range want {
-		if files[p] != mode {
-			t.Errorf("deb: %s has mode %q, want %q", p, files[p], mode)
-		}
-	}
+	})
 	for p := range files {
 		if strings.HasPrefix(p, "/service") || strings.HasPrefix(p, "/etc/sysconfig") || strings.HasPrefix(p, "/usr/lib/systemd") {
 			t.Errorf("deb ships %s", p)
@@ -277,28 +283,15 @@ func TestRpmShipsEveryProgramAndManPage(t *testing.T) {
 	}
 	listed := rpmQuery(t, "-l")
 	for _, p := range wantFiles() {
-		if _, ok := files[p]; !ok {
-			t.Errorf("rpm lacks %s", p)
-		}
 		if !slices.Contains(listed, p) {
 			t.Errorf("rpm -qpl does not list %s", p)
 		}
 	}
-	for _, p := range programs {
-		if m := files["/usr/bin/"+p]; m != "" && m != "-rwxr-xr-x" {
-			t.Errorf("rpm: /usr/bin/%s is %q, want -rwxr-xr-x", p, m)
-		}
-	}
-	want := map[string]string{
+	checkShipped(t, "rpm", files, map[string]string{
 		"/usr/lib/systemd/system/svscan.service": "-rw-r--r--",
 		"/etc/rc.d/init.d/svscan":                "-rwxr-xr-x",
 		"/etc/sysconfig/svscan":                  "-rw-r--r-- cn", // %config(noreplace)
-	}
-	for p, mode := range want {
-		if files[p] != mode {
-			t.Errorf("rpm: %s is %q, want %q", p, files[p], mode)
-		}
-	}
+	})
 	for p := range files {
 		if strings.HasPrefix(p, "/service") || strings.HasPrefix(p, "/etc/default") ||
 			strings.HasPrefix(p, "/lib/") || strings.HasPrefix(p, "/etc/init.d") || strings.Contains(p, "lintian") {
