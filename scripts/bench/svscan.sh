@@ -2,13 +2,13 @@
 # svscan side by side: Debian's C svscan with the C supervise, and ours
 # with our supervise. Prints:
 #   - pickup latency: "ln -s /path/to/foo DIR/foo" to a "supervise foo"
-#     child of svscan running (TRIALS trials; C scans every 5 s, so its
-#     figure is about 2.5 s on average);
+#     child of svscan running (TRIALS trials spread over the five-second
+#     scan cycle; C only finds it at its next scan);
 #   - svscan's RSS and the RSS and PSS summed over all supervise processes,
 #     for 50 and 500 services of which half are logged (so 75 and 750
 #     supervise processes);
-#   - svscan's CPU time (user+system) over IDLE seconds with 50 services
-#     and nothing happening.
+#   - svscan's CPU time (all threads, from schedstat) over IDLE seconds
+#     with 50 services and nothing happening.
 # Not a pass/fail test: the figures depend on the machine and its load.
 #
 #   sh scripts/bench/svscan.sh            (TRIALS=5 IDLE=10 by default)
@@ -105,6 +105,8 @@ for i in range(trials):
     with open(d + '/run', 'w') as f:
         f.write('#!/bin/sh\nexec sleep 100000\n')
     os.chmod(d + '/run', 0o755)
+    # Spread the links over svscan's five-second cycle.
+    time.sleep((i * 1.3) % 5)
     t0 = time.monotonic()
     os.symlink(d, '%s/foo%d' % (scan, i))
     while not running('foo%d' % i):
