@@ -38,10 +38,12 @@ func Main(args []string, stdin, stdout, stderr *os.File) int {
 			return djb.ExitTemp
 		}
 	}
+	// A mistyped timeout must not keep the services from starting at
+	// boot: warn and use the default.
 	timeout, err := shutdownTimeout(os.Getenv(timeoutVar))
 	if err != nil {
-		djb.Fatal(stderr, prog, "bad ", timeoutVar, ": ", err.Error())
-		return djb.ExitUsage
+		djb.Warn(stderr, prog, "bad ", timeoutVar, ", using ", defaultTimeout.String(), ": ", err.Error())
+		timeout = defaultTimeout
 	}
 	s := newScanner(stdin, stdout, stderr, childEnv(os.Environ()))
 	return s.run(timeout)
