@@ -40,7 +40,7 @@ func shutdownTimeout(v string) (time.Duration, error) {
 	if v == "" {
 		return defaultTimeout, nil
 	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 && secs < 1e9 {
 		return time.Duration(secs * float64(time.Second)), nil
 	}
 	d, err := time.ParseDuration(v)

@@ -17,7 +17,7 @@ func TestShutdownTimeoutSyntax(t *testing.T) {
 			t.Errorf("%q: %v %v, want %v", v, got, err, want)
 		}
 	}
-	for _, v := range []string{"abc", "-1", "-2s", "10 s"} {
+	for _, v := range []string{"abc", "-1", "-2s", "10 s", "inf", "NaN"} {
 		if _, err := shutdownTimeout(v); err == nil {
 			t.Errorf("%q accepted", v)
 		}
