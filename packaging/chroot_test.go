@@ -387,3 +387,84 @@ func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
 	testkit.Eventually(t, 60*time.Second, func() bool { return len(chrootProcesses(dir)) == 0 },
 		"svscan started by rc.local did not shut down on TERM")
 }
+
+// TestRpmInstallUpgradeEraseScriptlets installs, upgrades and erases the
+// .rpm with rpm --root into the chroot made to look like an RPM system
+// (no invoke-rc.d, update-rc.d or deb-systemd-*; systemctl, chkconfig and
+// service are stubs that record their arguments), so the scriptlets run
+// with rpm's real arguments: they enable and start on install, only reload
+// on upgrade, stop and disable on erase, and leave nothing but the
+// administrator's edited settings (.rpmsave).
+func TestRpmInstallUpgradeEraseScriptlets(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (rpm --root runs scriptlets in a chroot)")
+	}
+	need(t, "rpm")
+	need(t, "zstd")
+	t.Parallel()
+	dir := newChroot(t)
+	for _, p := range []string{"/usr/sbin/invoke-rc.d", "/usr/sbin/update-rc.d", "/usr/bin/deb-systemd-helper", "/usr/bin/deb-systemd-invoke"} {
+		if err := os.Remove(dir + p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, stub := range []string{"systemctl", "chkconfig", "service"} {
+		testkit.WriteScript(t, dir+"/usr/sbin/"+stub, "#!/bin/sh\necho \""+stub+" $*\" >>/tmp/calls\n")
+	}
+	// On an RPM system the filesystem and chkconfig packages own these.
+	for _, d := range []string{"/etc/rc.d/init.d", "/etc/sysconfig"} {
+		if err := os.MkdirAll(dir+d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	output(t, time.Minute, "rpm", "--root", dir, "--initdb")
+	before := snapshot(t, dir)
+	rpmIn := func(args ...string) {
+		t.Helper()
+		output(t, 3*time.Minute, "rpm", append([]string{"--root", dir, "--nodeps"}, args...)...)
+	}
+	calls := func(want ...string) {
+		t.Helper()
+		b, _ := os.ReadFile(dir + "/tmp/calls")
+		os.Remove(dir + "/tmp/calls")
+		if got := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n"); !slices.Equal(got, want) && (len(want) > 0 || len(b) > 0) {
+			t.Errorf("scriptlets called %q, want %q", got, want)
+		}
+	}
+
+	rpmIn("-i", rpmPath())
+	calls("systemctl --no-reload enable svscan.service", "chkconfig --add svscan", "service svscan start")
+	for _, p := range []string{"/usr/bin/svscan", "/etc/rc.d/init.d/svscan", "/usr/lib/systemd/system/svscan.service", "/etc/sysconfig/svscan"} {
+		if !exists(dir, p) {
+			t.Errorf("after install: no %s", p)
+		}
+	}
+	if fi, err := os.Stat(dir + "/service"); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("after install: /service: %v %v", fi, err)
+	}
+
+	// From here on the host runs systemd.
+	if err := os.MkdirAll(dir+"/run/systemd/system", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	settings := "SVSCAN_DIR=/service\n# changed by the administrator\n"
+	if err := os.WriteFile(dir+"/etc/sysconfig/svscan", []byte(settings), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rpmIn("-U", rpmPathIn(filepath.Join(dist, "upgrade"), upgradeVersion))
+	calls("systemctl --system daemon-reload", "chkconfig --add svscan")
+	if got := output(t, time.Minute, "rpm", "--root", dir, "-q", "daemontools-go"); !strings.Contains(got, upgradeVersion) {
+		t.Errorf("after upgrade: %q", got)
+	}
+	if b, _ := os.ReadFile(dir + "/etc/sysconfig/svscan"); string(b) != settings {
+		t.Errorf("upgrade replaced /etc/sysconfig/svscan: %q", b)
+	}
+
+	rpmIn("-e", "daemontools-go")
+	calls("systemctl stop svscan.service", "systemctl --no-reload disable svscan.service",
+		"chkconfig --del svscan", "systemctl --system daemon-reload")
+	added, removed := diff(before, snapshot(t, dir))
+	if !slices.Equal(added, []string{"/etc/sysconfig/svscan.rpmsave"}) || len(removed) > 0 {
+		t.Errorf("after erase: left %q (want only the edited settings as .rpmsave), removed %q", added, removed)
+	}
+}

@@ -118,6 +118,8 @@ func layout(src, bin, stage string, inv inventory) files.Contents {
 	for _, m := range inv.manPages {
 		add(filepath.Join(stage, m.staged()), m.installed(), files.TypeFile, "", 0o644)
 	}
+	// Owned explicitly, or rpm -e would leave it behind.
+	add("", docDir, files.TypeDir, "", 0o755)
 	add(filepath.Join(src, "init/rc.local.svscan"), docDir+"/rc.local.svscan", files.TypeFile, "", 0o644)
 	add(filepath.Join(stage, "doc/copyright"), docDir+"/copyright", files.TypeFile, "", 0o644)
 	add(filepath.Join(stage, "doc/changelog.Debian.gz"), docDir+"/changelog.Debian.gz", files.TypeFile, "deb", 0o644)

@@ -24,7 +24,7 @@ var (
 	root string // the module's top directory
 	src  string // a copy of its man/, init/ and packaging/, as others edit them while the tests run
 	bin  string // the built programs
-	dist string // the packages: deb and rpm at testVersion, deb at upgradeVersion
+	dist string // the packages: deb and rpm at testVersion, and in dist/upgrade at upgradeVersion
 )
 
 const (
@@ -79,6 +79,7 @@ func buildAll() error {
 		{testVersion, "deb", dist},
 		{testVersion, "rpm", dist},
 		{upgradeVersion, "deb", filepath.Join(dist, "upgrade")},
+		{upgradeVersion, "rpm", filepath.Join(dist, "upgrade")},
 	}
 	errs := make([]error, len(builds))
 	var wg sync.WaitGroup
@@ -101,7 +102,11 @@ func debPath(dir string, version string) string {
 	return filepath.Join(dir, "daemontools-go_"+version+"-1_amd64.deb")
 }
 
-func rpmPath() string { return filepath.Join(dist, "daemontools-go-"+testVersion+"-1.x86_64.rpm") }
+func rpmPath() string { return rpmPathIn(dist, testVersion) }
+
+func rpmPathIn(dir, version string) string {
+	return filepath.Join(dir, "daemontools-go-"+version+"-1.x86_64.rpm")
+}
 
 // need returns the path of tool, skipping the test when it is missing
 // (failing under CI, where scripts/install-deps.sh installs it).
