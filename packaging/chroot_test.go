@@ -279,9 +279,11 @@ func chrootProcesses(dir string) []int {
 
 // TestInitScriptStartsAndStopsInOrder runs the installed /etc/init.d/svscan
 // in the chroot (with /proc mounted, nothing else of the host): start brings
-// up a logged service through svscanboot, status reports it, and stop takes
-// the service down before its logger, so the service's last line is logged;
-// afterwards no process is left.
+// up a logged service through svscanboot, status reports it, restart and
+// stop take the service down before its logger, so the service's last line
+// is logged, even when svscan was killed before; afterwards no process is
+// left.  Then the rc.local snippet starts svscan, which stops in the same
+// order on TERM.
 func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root (chroot, mount)")
@@ -323,37 +325,64 @@ func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
 		}
 		testkit.WriteScript(t, p, body)
 	}
-	logged := func(s string) func() bool {
-		return func() bool {
+	// logged waits until the log holds n lines equal to line.
+	logged := func(line string, n int, what string) {
+		t.Helper()
+		testkit.Eventually(t, 30*time.Second, func() bool {
 			b, _ := os.ReadFile(svc + "/log/main/current")
-			return strings.Contains(string(b), s)
+			return strings.Count(string(b), line+"\n") >= n
+		}, "%s: log lacks %q ×%d", what, line, n)
+	}
+	initd := func(action string) string {
+		t.Helper()
+		start := time.Now()
+		out := inChroot(t, dir, "/etc/init.d/svscan", action)
+		t.Logf("%s took %v: %q", action, time.Since(start).Round(time.Millisecond), out)
+		if strings.Contains(out, "/etc/init.d/svscan:") {
+			t.Errorf("%s: the script complained: %q", action, out)
+		}
+		return out
+	}
+	nothingLeft := func(what string) {
+		t.Helper()
+		if left := chrootProcesses(dir); len(left) > 0 {
+			var names []string
+			for _, pid := range left {
+				b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+				names = append(names, strings.ReplaceAll(string(b), "\x00", " "))
+			}
+			t.Errorf("after %s, still running: %q", what, names)
+		}
+	}
+	signalSvscan := func(sig unix.Signal) {
+		for _, pid := range chrootProcesses(dir) {
+			if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); string(comm) == "svscan\n" {
+				unix.Kill(pid, sig)
+			}
 		}
 	}
 
-	out := inChroot(t, dir, "/etc/init.d/svscan", "start")
-	testkit.Eventually(t, 30*time.Second, logged("started\n"), "service did not start and log (start said %q)", out)
-	if out := inChroot(t, dir, "/etc/init.d/svscan", "status"); !strings.Contains(out, "svscan is running") {
+	initd("start")
+	logged("started", 1, "start")
+	if out := initd("status"); !strings.Contains(out, "svscan is running") {
 		t.Errorf("status: %q", out)
 	}
-	if out := inChroot(t, dir, "/etc/init.d/svscan", "start"); !strings.Contains(out, "already running") {
+	if out := initd("start"); !strings.Contains(out, "already running") {
 		t.Errorf("second start: %q", out)
 	}
+	initd("reload")
 
-	start := time.Now()
-	out = inChroot(t, dir, "/etc/init.d/svscan", "stop")
-	t.Logf("stop took %v: %q", time.Since(start).Round(time.Millisecond), out)
-	if !logged("last words\n")() {
-		b, _ := os.ReadFile(svc + "/log/main/current")
-		t.Errorf("the service's last line was not logged (stop said %q); log:\n%s", out, b)
-	}
-	if left := chrootProcesses(dir); len(left) > 0 {
-		var names []string
-		for _, pid := range left {
-			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-			names = append(names, strings.ReplaceAll(string(b), "\x00", " "))
-		}
-		t.Errorf("after stop, still running: %q", names)
-	}
+	// restart: the service's last words are logged before it starts again.
+	initd("restart")
+	logged("last words", 1, "restart")
+	logged("started", 2, "restart")
+
+	// stop after svscan died (KILL): the script itself stops the service
+	// first and its logger after, so the last words are still logged.
+	signalSvscan(unix.SIGKILL)
+	initd("stop")
+	logged("last words", 2, "stop without svscan")
+	nothingLeft("stop")
 	if exists(dir, "/var/run/svscan.pid") {
 		t.Error("after stop: pid file left")
 	}
@@ -375,17 +404,11 @@ func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
 	if err := rc.Run(); err != nil {
 		t.Fatalf("rc.local snippet: %v", err)
 	}
-	testkit.Eventually(t, 30*time.Second, func() bool {
-		b, _ := os.ReadFile(svc + "/log/main/current")
-		return strings.Count(string(b), "started\n") == 2
-	}, "rc.local snippet did not start the service")
-	for _, pid := range chrootProcesses(dir) {
-		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); string(comm) == "svscan\n" {
-			unix.Kill(pid, unix.SIGTERM)
-		}
-	}
+	logged("started", 3, "rc.local snippet")
+	signalSvscan(unix.SIGTERM)
 	testkit.Eventually(t, 60*time.Second, func() bool { return len(chrootProcesses(dir)) == 0 },
 		"svscan started by rc.local did not shut down on TERM")
+	logged("last words", 3, "TERM to svscan")
 }
 
 // TestRpmInstallUpgradeEraseScriptlets installs, upgrades and erases the
