@@ -105,12 +105,12 @@ func dumpTree(t *testing.T, root string) string {
 // same runs ours and 0.76 on the same script and input, each in its own
 // fresh directory, and fails on any difference in exit code, stderr, or
 // the files left behind.
-func same(t *testing.T, args []string, input []byte) outcome {
+func same(t *testing.T, args []string, input []byte, ourEnv ...string) outcome {
 	t.Helper()
 	oracle := testkit.Oracle(t, "multilog")
 	cdir, odir := t.TempDir(), t.TempDir()
 	c := runIn(t, oracle, cdir, args, input)
-	o := runIn(t, testkit.Path("multilog"), odir, args, input)
+	o := runIn(t, testkit.Path("multilog"), odir, args, input, ourEnv...)
 	compare(t, args, c, o)
 	return o
 }
