@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -44,23 +42,8 @@ func TestControlGarbageIgnoredBySupervise(t *testing.T) {
 	sd := seed(t)
 	rng := rand.New(rand.NewPCG(sd, 7))
 	report(t, "seed %d", sd)
-	dir := t.TempDir()
-	testkit.WriteScript(t, filepath.Join(dir, "run"), "#!/bin/sh\nexec sleep 100000\n")
-	writeFile(t, filepath.Join(dir, "restart-delay"), "0\n")
-	var stderr bytes.Buffer
-	cmd := exec.Command(testkit.Path("supervise"), dir)
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if pid := statusPid(dir); pid != 0 {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	testkit.Eventually(t, 20*time.Second, func() bool { return statusPid(dir) != 0 }, "service not up")
+	dir := filepath.Join(t.TempDir(), "svc")
+	cmd := startSupervise(t, testkit.Path("supervise"), dir, 0o022)
 	pid := statusPid(dir)
 	control := filepath.Join(dir, svstatus.Control)
 	send := func(b []byte) {
@@ -95,10 +78,10 @@ func TestControlGarbageIgnoredBySupervise(t *testing.T) {
 		r := run(t, "", cleanEnv, nil, testkit.Path("svstat"), dir)
 		return strings.Contains(string(r.stdout), ": up (pid ") && !strings.Contains(string(r.stdout), "paused")
 	}, "service not up and running after random commands")
-	if cmd.ProcessState != nil {
-		t.Fatalf("supervise exited: %v", cmd.ProcessState)
+	if p, ok := readProc(cmd.Process.Pid); !ok || p.state == 'Z' {
+		t.Fatalf("supervise exited; stderr %q", cmd.Stderr)
 	}
-	noPanic(t, "supervise", stderr.Bytes())
+	noPanic(t, "supervise", cmd.Stderr.(*bytes.Buffer).Bytes())
 	report(t, "%d unknown bytes ignored (pid kept), then 100 random command strings survived", total)
 }
 

@@ -3,6 +3,7 @@
 package fault
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -50,12 +51,15 @@ func openTree(t *testing.T, dir string) {
 }
 
 // startSupervise runs a supervise (ours or C) on a sleeping service under
-// the umask and waits until svok succeeds and the service runs.
+// the umask and waits until the service runs. Its stderr goes to a
+// *bytes.Buffer in cmd.Stderr.
 func startSupervise(t *testing.T, bin, dir string, umask int) *exec.Cmd {
 	t.Helper()
 	mkdirs(t, dir)
 	testkit.WriteScript(t, filepath.Join(dir, "run"), "#!/bin/sh\nexec sleep 100000\n")
+	writeFile(t, filepath.Join(dir, "restart-delay"), "0\n") // ours only; C ignores it
 	cmd := exec.Command("/bin/sh", "-c", fmt.Sprintf("umask %03o; exec %s %s", umask, bin, dir))
+	cmd.Stderr = new(bytes.Buffer)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
