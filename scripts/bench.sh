@@ -44,7 +44,7 @@ CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/bin/" ./cmd/...
 if [ "$QUICK" = 1 ]; then
 	sup_runs=2 scan_trials=3 scan_idle=3 ml_rounds=1 tai_runs=2 tai_lines=200000 exec_calls=200 own_calls=200 smtpd_lines=200000
 else
-	sup_runs=5 scan_trials=5 scan_idle=10 ml_rounds=3 tai_runs=5 tai_lines=1000000 exec_calls=2000 own_calls=1000 smtpd_lines=1000000
+	sup_runs=5 scan_trials=5 scan_idle=10 ml_rounds=2 tai_runs=3 tai_lines=1000000 exec_calls=1000 own_calls=1000 smtpd_lines=1000000
 fi
 
 # area NAME ENV...: run scripts/bench/NAME.sh, keep its output. Each runs
