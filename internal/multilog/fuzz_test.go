@@ -79,13 +79,7 @@ func refSettings(args []string, i int) DirSpec {
 		switch {
 		case a[0] == 's' && !sizeSeen:
 			sizeSeen = true
-			var n uint64
-			for _, c := range []byte(a[1:]) {
-				if c < '0' || c > '9' {
-					break
-				}
-				n = n*10 + uint64(c-'0')
-			}
+			n := refDigits(a[1:])
 			switch {
 			case n < MinSize:
 				n = MinSize
@@ -95,13 +89,7 @@ func refSettings(args []string, i int) DirSpec {
 			d.Size = n
 		case a[0] == 'n' && !numSeen:
 			numSeen = true
-			var n uint64
-			for _, c := range []byte(a[1:]) {
-				if c < '0' || c > '9' {
-					break
-				}
-				n = n*10 + uint64(c-'0')
-			}
+			n := refDigits(a[1:])
 			if n < MinNum {
 				n = MinNum
 			}
@@ -111,6 +99,18 @@ func refSettings(args []string, i int) DirSpec {
 		}
 	}
 	return d
+}
+
+// refDigits reads leading decimal digits, wrapping like C.
+func refDigits(s string) uint64 {
+	var n uint64
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n
 }
 
 func FuzzParse(f *testing.F) {

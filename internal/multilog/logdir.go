@@ -157,13 +157,7 @@ func (d *logDir) finish(file string, code byte) {
 			p.pause(err, "unable to link to ", d.Name, "/", name, ", pausing")
 		}
 	}
-	for {
-		err := unix.Unlink(file)
-		if err == nil {
-			break
-		}
-		p.pause(err, "unable to remove ", d.Name, "/", file, ", pausing")
-	}
+	p.retry(func() error { return unix.Unlink(file) }, "unable to remove ", d.Name, "/", file, ", pausing")
 	for !d.prune() {
 	}
 }
@@ -216,51 +210,15 @@ func readNames(dir string) ([]string, error) {
 // the processor if there is one. Every failing step is retried forever.
 func (d *logDir) rotate() {
 	p := d.p
-	for {
-		err := unix.Fchdir(d.fd)
-		if err == nil {
-			break
-		}
-		p.pause(err, "unable to switch to ", d.Name, ", pausing")
-	}
-	for {
-		err := retryEINTR(func() error { return unix.Fsync(d.cur) })
-		if err == nil {
-			break
-		}
-		p.pause(err, "unable to write ", d.Name, "/current to disk, pausing")
-	}
+	p.retry(func() error { return unix.Fchdir(d.fd) }, "unable to switch to ", d.Name, ", pausing")
+	d.syncFd(d.cur, "current")
 	unix.Close(d.cur)
-	for {
-		err := unix.Rename("current", "previous")
-		if err == nil {
-			break
-		}
-		p.pause(err, "unable to rename current to previous in directory ", d.Name, ", pausing")
-	}
-	for {
-		fd, err := openAppend("current")
-		if err == nil {
-			d.cur = fd
-			break
-		}
-		p.pause(err, "unable to create ", d.Name, "/current, pausing")
-	}
+	p.retry(func() error { return unix.Rename("current", "previous") },
+		"unable to rename current to previous in directory ", d.Name, ", pausing")
+	d.cur = d.create("current")
 	d.used = 0
-	for {
-		err := unix.Fchmod(d.cur, 0o644)
-		if err == nil {
-			break
-		}
-		p.pause(err, "unable to set mode of ", d.Name, "/current, pausing")
-	}
-	for {
-		err := unix.Chmod("previous", 0o744)
-		if err == nil {
-			break
-		}
-		p.pause(err, "unable to set mode of ", d.Name, "/previous, pausing")
-	}
+	p.retry(func() error { return unix.Fchmod(d.cur, 0o644) }, "unable to set mode of ", d.Name, "/current, pausing")
+	p.retry(func() error { return unix.Chmod("previous", 0o744) }, "unable to set mode of ", d.Name, "/previous, pausing")
 	if !d.HasProcessor {
 		d.finish("previous", 's')
 		return
@@ -271,18 +229,22 @@ func (d *logDir) rotate() {
 // close is 0.76's c_quit() for one directory: current is synced and marked
 // finished cleanly with the owner-execute bit.
 func (d *logDir) close() {
-	for {
-		err := retryEINTR(func() error { return unix.Fsync(d.cur) })
-		if err == nil {
-			break
-		}
-		d.p.pause(err, "unable to write ", d.Name, "/current to disk, pausing")
-	}
-	for {
-		err := unix.Fchmod(d.cur, 0o744)
-		if err == nil {
-			break
-		}
-		d.p.pause(err, "unable to set mode of ", d.Name, "/current, pausing")
-	}
+	d.syncFd(d.cur, "current")
+	d.p.retry(func() error { return unix.Fchmod(d.cur, 0o744) }, "unable to set mode of ", d.Name, "/current, pausing")
+}
+
+// create opens name for appending (creating it), retrying forever.
+func (d *logDir) create(name string) int {
+	var fd int
+	d.p.retry(func() (err error) {
+		fd, err = openAppend(name)
+		return err
+	}, "unable to create ", d.Name, "/", name, ", pausing")
+	return fd
+}
+
+// syncFd fsyncs fd, retrying forever.
+func (d *logDir) syncFd(fd int, name string) {
+	d.p.retry(func() error { return retryEINTR(func() error { return unix.Fsync(fd) }) },
+		"unable to write ", d.Name, "/", name, " to disk, pausing")
 }

@@ -41,6 +41,18 @@ func (p *pauser) pause(err error, parts ...string) {
 	time.Sleep(p.delay)
 }
 
+// retry runs op until it succeeds, pausing with the warning after each
+// failure: 0.76 retries every step of writing and rotating forever.
+func (p *pauser) retry(op func() error, parts ...string) {
+	for {
+		err := op()
+		if err == nil {
+			return
+		}
+		p.pause(err, parts...)
+	}
+}
+
 // pauseNoErr is the variant without an error text ("processor failed").
 func (p *pauser) pauseNoErr(parts ...string) {
 	djb.Warn(p.stderr, prog, parts...)

@@ -25,57 +25,17 @@ func (d *logDir) process() {
 		}
 		p.pauseNoErr("processor failed in ", d.Name, ", pausing")
 	}
-	var fd int
-	for {
-		var err error
-		if fd, err = openAppend("processed"); err == nil {
-			break
-		}
-		p.pause(err, "unable to create ", d.Name, "/processed, pausing")
-	}
+	fd := d.create("processed")
 	d.syncFd(fd, "processed")
-	for {
-		err := unix.Fchmod(fd, 0o744)
-		if err == nil {
-			break
-		}
-		p.pause(err, "unable to set mode of ", d.Name, "/processed, pausing")
-	}
+	p.retry(func() error { return unix.Fchmod(fd, 0o744) }, "unable to set mode of ", d.Name, "/processed, pausing")
 	unix.Close(fd)
-	for {
-		var err error
-		if fd, err = openAppend("newstate"); err == nil {
-			break
-		}
-		p.pause(err, "unable to create ", d.Name, "/newstate, pausing")
-	}
+	fd = d.create("newstate")
 	d.syncFd(fd, "newstate")
 	unix.Close(fd)
-	for {
-		err := unix.Unlink("previous")
-		if err == nil {
-			break
-		}
-		p.pause(err, "unable to remove ", d.Name, "/previous, pausing")
-	}
-	for {
-		err := unix.Rename("newstate", "state")
-		if err == nil {
-			break
-		}
-		p.pause(err, "unable to rename newstate to state in directory ", d.Name, ", pausing")
-	}
+	p.retry(func() error { return unix.Unlink("previous") }, "unable to remove ", d.Name, "/previous, pausing")
+	p.retry(func() error { return unix.Rename("newstate", "state") },
+		"unable to rename newstate to state in directory ", d.Name, ", pausing")
 	d.finish("processed", 's')
-}
-
-func (d *logDir) syncFd(fd int, name string) {
-	for {
-		err := retryEINTR(func() error { return unix.Fsync(fd) })
-		if err == nil {
-			return
-		}
-		d.p.pause(err, "unable to write ", d.Name, "/", name, " to disk, pausing")
-	}
 }
 
 // runProcessor starts "sh -c PROCESSOR" with previous on fd 0, processed

@@ -272,3 +272,29 @@ func waitingForInput(pid int) bool {
 	}
 	return false
 }
+
+// A status file that cannot seek (a FIFO) gets 0.76's warning and the
+// line is retried, not dropped.
+func TestUnseekableStatusFileWarnsSameAs076(t *testing.T) {
+	var got [2]string
+	for i, bin := range []string{oracleOf(t), ourMultilog()} {
+		dir := t.TempDir()
+		fifo := filepath.Join(dir, "st")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		reader, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer reader.Close()
+		p := startPiped(t, bin, dir, []string{"=st"}, nil, nil)
+		p.send(t, "x\n")
+		testkit.Eventually(t, 20*time.Second, func() bool { return strings.Contains(p.stderr(), "\n") }, "no warning")
+		got[i] = strings.SplitAfter(p.stderr(), "\n")[0]
+	}
+	want := "multilog: warning: unable to move to beginning of st, pausing: unseekable descriptor\n"
+	if got[0] != want || got[1] != want {
+		t.Errorf("0.76 %q, ours %q", got[0], got[1])
+	}
+}

@@ -37,17 +37,16 @@ func (s *statusFile) write(p *pauser, line []byte) {
 	}
 	s.used = n
 	for {
-		for {
-			_, err := unix.Seek(s.fd, 0, 0)
-			if err == nil {
-				break
-			}
-			p.pause(err, "unable to move to beginning of ", s.name, ", pausing")
-		}
-		w, err := unix.Write(s.fd, s.buf[:])
-		if w == len(s.buf) {
+		// One pwrite at offset 0 does what 0.76's lseek and write do; an
+		// unseekable file fails it with ESPIPE, where 0.76's lseek failed.
+		w, err := unix.Pwrite(s.fd, s.buf[:], 0)
+		switch {
+		case w == len(s.buf):
 			return
+		case err == unix.ESPIPE:
+			p.pause(err, "unable to move to beginning of ", s.name, ", pausing")
+		default:
+			p.pause(err, "unable to write ", s.name, ", pausing")
 		}
-		p.pause(err, "unable to write ", s.name, ", pausing")
 	}
 }
