@@ -57,7 +57,7 @@ func TestLongLinesSameAs076(t *testing.T) {
 
 // Rotation points, pruning and modes with many lines of every length.
 func TestRotationSameAs076(t *testing.T) {
-	input := mixedLines(4000, 2)
+	input := mixedLines(1500, 2)
 	same(t, []string{"s4096", "n3", "./a", "s5000", "n4", "./b", "-*", "+a*", "s4096", "n100", "./c"}, input)
 	same(t, []string{"t", "s4096", "n1000", "./a", "s7777", "./b"}, input)
 	same(t, []string{"n1000", "s4096", "./a"}, qmailLines(5000, 3))
