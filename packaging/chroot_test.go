@@ -116,6 +116,38 @@ func newChroot(t *testing.T) string {
 	return dir
 }
 
+// chrootTest starts a test that needs a chroot: as root only, in parallel
+// with the others.
+func chrootTest(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (chroot, mount, dpkg, rpm --root)")
+	}
+	need(t, "tar")
+	need(t, "zstd")
+	t.Parallel()
+	return newChroot(t)
+}
+
+// copyIn copies the packages into the chroot's /tmp and returns their
+// paths there.
+func copyIn(t *testing.T, dir string, pkgs ...string) []string {
+	t.Helper()
+	var inside []string
+	for _, p := range pkgs {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := "/tmp/" + filepath.Base(p)
+		if err := os.WriteFile(dir+in, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		inside = append(inside, in)
+	}
+	return inside
+}
+
 // inChroot runs a command inside the chroot with a clean environment and
 // returns its standard output and error.
 func inChroot(t *testing.T, dir string, args ...string) string {
@@ -195,26 +227,11 @@ func dpkgStatus(t *testing.T, dir string) string {
 // removes it and purges it in a minimal bookworm, with policy-rc.d
 // forbidding starts; after purge nothing of the package is left.
 func TestDebInstallUpgradeRemovePurgeInChroot(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (chroot, dpkg)")
-	}
-	need(t, "tar")
-	need(t, "zstd")
-	t.Parallel()
 	start := time.Now()
-	dir := newChroot(t)
+	dir := chrootTest(t)
 	t.Logf("chroot ready in %v", time.Since(start).Round(time.Millisecond))
-	for _, v := range []string{debPath(dist, testVersion), debPath(filepath.Join(dist, "upgrade"), upgradeVersion)} {
-		data, err := os.ReadFile(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dir+"/tmp/"+filepath.Base(v), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	v1 := "/tmp/" + filepath.Base(debPath(dist, testVersion))
-	v2 := "/tmp/" + filepath.Base(debPath(dist, upgradeVersion))
+	debs := copyIn(t, dir, debPath(dist, testVersion), debPath(filepath.Join(dist, "upgrade"), upgradeVersion))
+	v1, v2 := debs[0], debs[1]
 	before := snapshot(t, dir)
 
 	// Install: files in place, /service made, unit enabled, SysV links
@@ -322,21 +339,8 @@ func chrootProcesses(dir string) []int {
 // left.  Then the rc.local snippet starts svscan, which stops in the same
 // order on TERM.
 func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (chroot, mount)")
-	}
-	need(t, "zstd")
-	t.Parallel()
-	dir := newChroot(t)
-	deb := debPath(dist, testVersion)
-	data, err := os.ReadFile(deb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dir+"/tmp/pkg.deb", data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	inChroot(t, dir, "dpkg", "-i", "/tmp/pkg.deb")
+	dir := chrootTest(t)
+	inChroot(t, dir, "dpkg", "-i", copyIn(t, dir, debPath(dist, testVersion))[0])
 	if err := unix.Mount("proc", dir+"/proc", "proc", 0, ""); err != nil {
 		t.Fatalf("mount proc: %v", err)
 	}
@@ -456,13 +460,8 @@ func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
 // on upgrade, stop and disable on erase, and leave nothing but the
 // administrator's edited settings (.rpmsave).
 func TestRpmInstallUpgradeEraseScriptlets(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (rpm --root runs scriptlets in a chroot)")
-	}
 	need(t, "rpm")
-	need(t, "zstd")
-	t.Parallel()
-	dir := newChroot(t)
+	dir := chrootTest(t)
 	for _, p := range []string{"/usr/sbin/invoke-rc.d", "/usr/sbin/update-rc.d", "/usr/bin/deb-systemd-helper", "/usr/bin/deb-systemd-invoke"} {
 		if err := os.Remove(dir + p); err != nil {
 			t.Fatal(err)
@@ -551,25 +550,12 @@ func takeCalls(dir string) []string {
 // for a running unit) and never stops or restarts it, remove stops it, and
 // purge forgets its enablement.
 func TestDebScriptsOnSystemdHost(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (chroot, dpkg)")
-	}
-	need(t, "zstd")
-	t.Parallel()
-	dir := newChroot(t)
+	dir := chrootTest(t)
 	recordCalls(t, dir, "/usr/bin/systemctl", "/usr/bin/deb-systemd-invoke")
 	if err := os.MkdirAll(dir+"/run/systemd/system", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range []string{debPath(dist, testVersion), debPath(filepath.Join(dist, "upgrade"), upgradeVersion)} {
-		data, err := os.ReadFile(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dir+"/tmp/"+filepath.Base(v), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	debs := copyIn(t, dir, debPath(dist, testVersion), debPath(filepath.Join(dist, "upgrade"), upgradeVersion))
 	// invoked checks the deb-systemd-invoke calls of a step and returns
 	// all the calls.
 	invoked := func(step string, want ...string) []string {
@@ -587,13 +573,13 @@ func TestDebScriptsOnSystemdHost(t *testing.T) {
 		return all
 	}
 
-	inChroot(t, dir, "dpkg", "-i", "/tmp/"+filepath.Base(debPath(dist, testVersion)))
+	inChroot(t, dir, "dpkg", "-i", debs[0])
 	// With systemd running, deb-systemd-helper enables through systemctl.
 	enable := "systemctl --root=/ --system --preset-mode=enable-only preset svscan.service"
 	if all := invoked("install", "deb-systemd-invoke start svscan.service"); !slices.Contains(all, enable) {
 		t.Errorf("install did not enable the unit: calls %q", all)
 	}
-	inChroot(t, dir, "dpkg", "-i", "/tmp/"+filepath.Base(debPath(dist, upgradeVersion)))
+	inChroot(t, dir, "dpkg", "-i", debs[1])
 	invoked("upgrade", "deb-systemd-invoke start svscan.service")
 	inChroot(t, dir, "dpkg", "-r", "daemontools-go")
 	invoked("remove", "deb-systemd-invoke stop svscan.service")
