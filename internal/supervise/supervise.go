@@ -49,7 +49,7 @@ func Main(args, env []string, stderr io.Writer) int {
 		djb.Usage(stderr, prog, "supervise dir")
 		return djb.ExitUsage
 	}
-	env = singleProcessor(args, env)
+	env = tuneRuntime(args, env)
 	trimRuntime()
 	defaultSignals()
 	s := &supervisor{dir: args[1], stderr: stderr, pidfd: -1, want: svstatus.WantUp}
@@ -70,7 +70,7 @@ func Main(args, env []string, stderr io.Writer) int {
 }
 
 // trimRuntime makes sure of one P even when the re-exec of
-// singleProcessor could not be done. (The loop allocates nothing, so the
+// tuneRuntime could not be done. (The loop allocates nothing, so the
 // collector never runs.)
 func trimRuntime() {
 	runtime.GOMAXPROCS(1)

@@ -598,10 +598,13 @@ func (c cgroup) write(name, value string) {
 	}
 }
 
-func TestServiceEnvironmentKeepsGOMAXPROCS(t *testing.T) {
-	// supervise runs itself with GOMAXPROCS=1, but the service gets the
-	// environment supervise was given.
-	for _, given := range [][]string{{"PATH=/usr/bin:/bin"}, {"GOMAXPROCS=4", "PATH=/usr/bin:/bin"}} {
+func TestServiceEnvironmentKeepsGOMAXPROCSAndGODEBUG(t *testing.T) {
+	// supervise runs itself with GOMAXPROCS=1 and GODEBUG=sbrk=1, but the
+	// service gets the environment supervise was given.
+	for _, given := range [][]string{
+		{"PATH=/usr/bin:/bin"},
+		{"GODEBUG=panicnil=1", "GOMAXPROCS=4", "PATH=/usr/bin:/bin"},
+	} {
 		s := newService(t, `env > env; `+sleeper)
 		s.env = given
 		s.start(ours(t))
@@ -614,8 +617,9 @@ func TestServiceEnvironmentKeepsGOMAXPROCS(t *testing.T) {
 			t.Errorf("supervise given %q: service got %q", given, env)
 		}
 		own, _ := os.ReadFile("/proc/" + strconv.Itoa(s.pid()) + "/environ")
-		if !slices.Contains(strings.Split(string(own), "\x00"), "GOMAXPROCS=1") {
-			t.Errorf("supervise did not re-execute itself with one P: %q", own)
+		if kv := strings.Split(string(own), "\x00"); !slices.Contains(kv, "GOMAXPROCS=1") ||
+			!slices.ContainsFunc(kv, func(kv string) bool { return strings.HasPrefix(kv, "GODEBUG=") && strings.HasSuffix(kv, "sbrk=1") }) {
+			t.Errorf("supervise did not re-execute itself with one P and sbrk=1: %q", own)
 		}
 	}
 }

@@ -11,9 +11,14 @@ func TestReexecEnvironmentRoundTrip(t *testing.T) {
 		{"A=1", "B=2"},
 		{"A=1", "GOMAXPROCS=4", "B=2"},
 		{"GOMAXPROCS=", "B=2"},
+		{"GODEBUG=", "B=2"},
+		{"GODEBUG=x=1", "A=1", "GOMAXPROCS=2"},
 	} {
 		re := reexecEnv(env)
 		if !slices.Contains(re, "GOMAXPROCS=1") {
+			t.Errorf("%q: re-exec environment %q", env, re)
+		}
+		if i := slices.IndexFunc(re, hasPrefix("GODEBUG=")); i < 0 || !slices.Contains([]string{"GODEBUG=sbrk=1", "GODEBUG=x=1,sbrk=1"}, re[i]) {
 			t.Errorf("%q: re-exec environment %q", env, re)
 		}
 		back, ok := restoredEnv(re)
