@@ -1,13 +1,15 @@
 #!/bin/sh
 # build-tree.sh INIT CACHE MIRROR
 # Builds a Debian 12 root tree with INIT (systemd or sysvinit) by debootstrap
-# and stores it in CACHE as INIT.tar.zst plus INIT.vmlinuz and INIT.initrd
-# (extracted for direct kernel boot). The .debs stay in CACHE/debs, so a
-# rebuild after a lost tarball needs the network only for the index files.
+# and stores it in CACHE as INIT.v2.tar.zst. The kernel is not installed in
+# the tree (no initramfs-tools, no udev: the guests boot from a minimal
+# initramfs that run.sh makes): its package is fetched once into CACHE/debs
+# and unpacked to CACHE/kernel (vmlinuz and the few modules the guests load).
+# The .debs stay in CACHE/debs (debootstrap's --cache-dir).
 set -eu
 init=$1 cache=$2 mirror=$3
 suite=bookworm
-common=linux-image-amd64,csh,ucspi-tcp,procps,netbase,iproute2,e2fsprogs
+common=csh,ucspi-tcp,procps,netbase,iproute2,kmod
 case $init in
 systemd) include=$common,systemd-sysv ;;
 sysvinit) include=$common,sysvinit-core,sysv-rc,initscripts,sysvinit-utils ;;
@@ -17,8 +19,8 @@ esac
 mkdir -p "$cache/debs"
 tree=$(mktemp -d "$cache/tree-$init.XXXXXX")
 cleanup() {
-	for m in proc sys dev; do umount "$tree/$m" 2>/dev/null || :; done
-	rm -rf "$tree"
+	umount "$tree/proc" 2>/dev/null || :
+	rm -rf "$tree" "$cache/kernel.new"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -31,36 +33,45 @@ exclude=
 debootstrap --variant=minbase --include="$include" $exclude \
 	--cache-dir="$cache/debs" "$suite" "$tree" "$mirror"
 
-# The guest boots from /dev/vda without network. A small initrd (only the
-# virtio and ext4 modules) makes boots under software emulation much faster.
-cat >"$tree/etc/fstab" <<FSTAB
-/dev/vda / ext4 rw,errors=remount-ro 0 0
-FSTAB
 echo "vm-$init" >"$tree/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 vm-%s\n' "$init" >"$tree/etc/hosts"
-sed -i 's/^MODULES=.*/MODULES=list/; s/^COMPRESS=.*/COMPRESS=gzip/' \
-	"$tree/etc/initramfs-tools/initramfs.conf"
-printf '%s\n' virtio_pci virtio_blk ext4 >>"$tree/etc/initramfs-tools/modules"
-mount -t proc proc "$tree/proc"
-chroot "$tree" update-initramfs -u -k all
-umount "$tree/proc"
 
-cp "$tree"/boot/vmlinuz-* "$cache/$init.vmlinuz.new"
-cp "$tree"/boot/initrd.img-* "$cache/$init.initrd.new"
+# The kernel: the package linux-image-amd64 points to, unpacked outside
+# the tree. Only the modules for virtio block devices and ext4 are kept.
+if [ ! -s "$cache/kernel/vmlinuz" ]; then
+	deb=$(ls "$cache"/debs/linux-image-[0-9]*-amd64_*.deb 2>/dev/null | tail -n 1)
+	if [ -z "$deb" ]; then
+		mount -t proc proc "$tree/proc"
+		chroot "$tree" sh -c 'cd /var/cache/apt/archives && apt-get -q update >/dev/null &&
+			apt-get -q download $(apt-cache depends linux-image-amd64 |
+				sed -n "s/.*Depends: \(linux-image-[0-9].*-amd64\)$/\1/p" | head -n 1)'
+		umount "$tree/proc"
+		mv "$tree"/var/cache/apt/archives/linux-image-*.deb "$cache/debs/"
+		deb=$(ls "$cache"/debs/linux-image-[0-9]*-amd64_*.deb | tail -n 1)
+	fi
+	k=$cache/kernel.new
+	rm -rf "$k"
+	mkdir -p "$k/modules"
+	# depmod and modprobe of the tree (the host need not have kmod).
+	dpkg-deb -x "$deb" "$tree/tmp/kernel"
+	cp "$tree"/tmp/kernel/boot/vmlinuz-* "$k/vmlinuz"
+	kver=$(ls "$tree/tmp/kernel/lib/modules")
+	chroot "$tree" depmod -b /tmp/kernel "$kver"
+	n=10
+	for ko in $(chroot "$tree" modprobe -d /tmp/kernel -S "$kver" -a --show-depends \
+		virtio_pci virtio_blk ext4 | awk '$1 == "insmod" { print $2 }'); do
+		name=$(basename "$ko")
+		ls "$k"/modules/*-"$name" >/dev/null 2>&1 && continue
+		cp "$tree$ko" "$k/modules/$n-$name"
+		n=$((n + 1))
+	done
+	rm -rf "$tree/tmp/kernel"
+	echo "$kver" >"$k/version"
+	rm -rf "$cache/kernel"
+	mv "$k" "$cache/kernel"
+fi
 
-# Slim the tree: the kernel and initrd live outside it, most modules are
-# never loaded in a guest without hardware, and docs are dead weight.
-rm -rf "$tree"/boot/vmlinuz-* "$tree"/boot/initrd.img-* \
-	"$tree"/usr/share/doc/* "$tree"/usr/share/man/* "$tree"/usr/share/locale/* \
+rm -rf "$tree"/usr/share/doc/* "$tree"/usr/share/man/* "$tree"/usr/share/locale/* \
 	"$tree"/var/cache/apt/archives/*.deb "$tree"/var/lib/apt/lists/*_Packages
-for d in "$tree"/lib/modules/*/kernel; do
-	find "$d" -mindepth 1 -maxdepth 1 ! -name fs ! -name lib ! -name crypto \
-		! -name drivers -exec rm -rf {} +
-	find "$d/drivers" -mindepth 1 -maxdepth 1 ! -name virtio ! -name block \
-		! -name char -exec rm -rf {} +
-done
-
-tar --numeric-owner -C "$tree" -cf - . | zstd -q -T0 -3 >"$cache/$init.tar.zst.new"
-mv "$cache/$init.vmlinuz.new" "$cache/$init.vmlinuz"
-mv "$cache/$init.initrd.new" "$cache/$init.initrd"
-mv "$cache/$init.tar.zst.new" "$cache/$init.tar.zst"
+tar --numeric-owner -C "$tree" -cf - . | zstd -q -T0 -3 >"$cache/$init.v2.tar.zst.new"
+mv "$cache/$init.v2.tar.zst.new" "$cache/$init.v2.tar.zst"
