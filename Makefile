@@ -8,7 +8,7 @@ PROGRAMS := svscan svscanboot readproctitle supervise svc svok svstat \
 	fghack pgrphack multilog tai64n tai64nlocal setuidgid envuidgid \
 	envdir softlimit setlock
 
-.PHONY: all build test demo bench fault packages vm-test man-lint clean
+.PHONY: all build test demo bench fault packages vm-test release-check release-snapshot clean
 
 all: build
 
@@ -40,5 +40,13 @@ packages: build
 vm-test:
 	sh vm-tests/run.sh
 
+# GoReleaser (not in CI: go install github.com/goreleaser/goreleaser/v2@v2.15.2;
+# see packaging/README.md).
+release-check:
+	goreleaser check
+
+release-snapshot:
+	goreleaser release --snapshot --clean --skip=publish
+
 clean:
-	rm -rf bin dist
+	rm -rf bin dist build

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole test suite: static checks, unit and integration tests (which run
-# the real programs against Debian's C build), then the VM boot tests.
+# the real programs against Debian's C build), the fault suite, then the VM
+# boot tests.
 set -eu
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -16,6 +17,9 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -count=1 -timeout 40m ./...
+
+# The fault, load and hostile-input suite (build tag "fault").
+sh scripts/fault.sh
 
 if [ -f vm-tests/run.sh ]; then
 	sh vm-tests/run.sh
