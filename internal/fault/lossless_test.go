@@ -91,6 +91,7 @@ func TestLosslessLoggingUnderFaults(t *testing.T) {
 	report(t, "seed %d (replay with FAULT_SEED=%d)", sd, sd)
 	l.setUp(3)
 	l.startScan()
+	from, to := l.loggerDown(l.names[0])
 	start := time.Now()
 	l.injectUntilDone(4 * time.Minute)
 	injecting := time.Since(start)
@@ -100,6 +101,8 @@ func TestLosslessLoggingUnderFaults(t *testing.T) {
 		w, p, d, k := l.verify(name)
 		written, present, doubtLost, killLost = written+w, present+p, doubtLost+d, killLost+k
 	}
+	l.verifyRange(l.names[0], from, to)
+	report(t, "%s: %d lines in svscan's pipe while its logger was down (svc -d): all delivered", l.names[0], to-from)
 	var kinds []string
 	for _, k := range faultKinds {
 		kinds = append(kinds, fmt.Sprintf("%s %d", k, l.faults[k]))
@@ -217,6 +220,74 @@ func statusPid(dir string) int {
 		return 0
 	}
 	return r.PID
+}
+
+// accepted is the number of lines service name's writers have accepted.
+func (l *lossless) accepted(name string) int {
+	b, _ := os.ReadFile(filepath.Join(l.state, name, "state"))
+	if len(b) < recordLen || b[0] != 'D' {
+		return -1
+	}
+	n, _ := strconv.Atoi(string(b[2:recordLen]))
+	return n
+}
+
+// loggerDown stops service name's logger with svc -d (multilog ends at a
+// line boundary, nothing lost), lets the writer go on into svscan's pipe
+// until the pipe is full (the writer sleeps in pipe_write), and starts the
+// logger again. It returns the numbers that were in the pipe, accepted
+// but in no log file, while no logger ran: with no fault in between,
+// every one of them must reach the log.
+func (l *lossless) loggerDown(name string) (from, to int) {
+	t := l.t
+	logDir := filepath.Join(l.svdir, name, "log")
+	svc := func(cmd string) {
+		if out, err := exec.Command(testkit.Path("svc"), cmd, logDir).CombinedOutput(); err != nil || len(out) > 0 {
+			t.Fatalf("svc %s %s: %v %s", cmd, logDir, err, out)
+		}
+	}
+	svc("-d")
+	testkit.Eventually(t, 30*time.Second, func() bool { return statusPid(logDir) == 0 && len(l.multilogs(name)) == 0 }, "logger of %s still running after svc -d", name)
+	writer := statusPid(filepath.Join(l.svdir, name))
+	testkit.Eventually(t, 30*time.Second, func() bool {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", writer))
+		return strings.Contains(string(b), "pipe_write") // "anon_pipe_write" on 6.x
+	}, "writer %d of %s does not block on the full pipe", writer, name)
+	// Everything accepted and not in the log directory is in the pipe.
+	from, to = l.lastLogged(name)+1, l.accepted(name)
+	svc("-u")
+	return from, to
+}
+
+// lastLogged is the highest number in service name's log directory.
+func (l *lossless) lastLogged(name string) int {
+	files, _ := logFiles(filepath.Join(l.logs, name))
+	last := -1
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, line := range strings.Split(string(b), "\n") {
+			if n, ok := parseLine(name, line); ok && n > last {
+				last = n
+			}
+		}
+	}
+	return last
+}
+
+// verifyRange checks that the lines from..to-1 of name are in its log.
+func (l *lossless) verifyRange(name string, from, to int) {
+	files, _ := logFiles(filepath.Join(l.logs, name))
+	var all []byte
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		all = append(all, b...)
+	}
+	for n := from; n < to; n++ {
+		if !bytes.Contains(all, []byte(Line(name, n))) {
+			l.t.Errorf("%s: line %d, accepted while the logger was down, is missing", name, n)
+			return
+		}
+	}
 }
 
 // done reports whether every writer has reached its quota.
