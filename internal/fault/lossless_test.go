@@ -222,11 +222,13 @@ func statusPid(dir string) int {
 	return r.PID
 }
 
-// accepted is the number of lines service name's writers have accepted.
+// accepted is the number of lines service name's writers have accepted:
+// n after "D n" (done) and after "P n" (line n pending, in a write that
+// has not returned).
 func (l *lossless) accepted(name string) int {
 	b, _ := os.ReadFile(filepath.Join(l.state, name, "state"))
-	if len(b) < recordLen || b[0] != 'D' {
-		return -1
+	if len(b) < recordLen {
+		return 0
 	}
 	n, _ := strconv.Atoi(string(b[2:recordLen]))
 	return n
@@ -243,20 +245,30 @@ func (l *lossless) loggerDown(name string) (from, to int) {
 	logDir := filepath.Join(l.svdir, name, "log")
 	svc := func(cmd string) {
 		if out, err := exec.Command(testkit.Path("svc"), cmd, logDir).CombinedOutput(); err != nil || len(out) > 0 {
-			t.Fatalf("svc %s %s: %v %s", cmd, logDir, err, out)
+			t.Fatalf("svc %s %s: %v %s; svscan's children %v; stderr:\n%s", cmd, logDir, err, out, childrenOf(l.scan.Process.Pid), l.readStderr())
 		}
 	}
 	svc("-d")
 	testkit.Eventually(t, 30*time.Second, func() bool { return statusPid(logDir) == 0 && len(l.multilogs(name)) == 0 }, "logger of %s still running after svc -d", name)
 	writer := statusPid(filepath.Join(l.svdir, name))
 	testkit.Eventually(t, 30*time.Second, func() bool {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", writer))
-		return strings.Contains(string(b), "pipe_write") // "anon_pipe_write" on 6.x
-	}, "writer %d of %s does not block on the full pipe", writer, name)
+		return strings.Contains(wchan(writer), "pipe_write") // "anon_pipe_write" on 6.x
+	}, "writer %d of %s does not block on the full pipe: accepted %d, wchan %s, processes %v", writer, name, l.accepted(name), wchan(writer), allProcs(underDir(l.work)))
 	// Everything accepted and not in the log directory is in the pipe.
 	from, to = l.lastLogged(name)+1, l.accepted(name)
 	svc("-u")
 	return from, to
+}
+
+// wchan lists where the threads of a process sleep in the kernel.
+func wchan(pid int) string {
+	var out []string
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
+	for _, task := range tasks {
+		b, _ := os.ReadFile(task)
+		out = append(out, string(b))
+	}
+	return strings.Join(out, " ")
 }
 
 // lastLogged is the highest number in service name's log directory.
