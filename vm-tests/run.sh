@@ -104,15 +104,39 @@ for v in $VARIANTS; do
 	i=$(init_of "$v")
 	case " $needed_inits " in *" $i "*) ;; *) needed_inits="$needed_inits $i" ;; esac
 done
+tree_ready() { [ -s "$CACHE/$1.v2.tar.zst" ] && [ -s "$CACHE/kernel/vmlinuz" ]; }
+# wait_tree INIT: until the background build has made it (or failed).
+wait_tree() {
+	while ! tree_ready "$1"; do
+		[ ! -e "$WORK/tree-$1.failed" ] || return 1
+		sleep 2
+	done
+}
+missing=
 for i in $needed_inits; do
-	[ -s "$CACHE/$i.v2.tar.zst" ] && [ -s "$CACHE/kernel/vmlinuz" ] && continue
-	mirror_reachable || cannot "no cached $i tree in $CACHE and $MIRROR unreachable"
-	say "building the $i tree (cold cache) from $MIRROR"
-	t0=$(date +%s)
-	sh "$here/build-tree.sh" "$i" "$CACHE" "$MIRROR" >"$WORK/build-$i.log" 2>&1 ||
-		{ tail -n 30 "$WORK/build-$i.log"; die "building the $i tree failed (log: $WORK/build-$i.log)"; }
-	say "$i tree built in $(($(date +%s) - t0)) s"
+	tree_ready "$i" || missing="$missing $i"
 done
+[ -z "$missing" ] || mirror_reachable ||
+	cannot "no cached tree for$missing in $CACHE and $MIRROR unreachable"
+rm -f "$WORK"/tree-*.failed
+# Cold cache: the trees are built one after the other (they share
+# debootstrap's cache) while the package is built, and each variant boots
+# as soon as its tree is there.
+build_trees() {
+	for i in $missing; do
+		say "building the $i tree (cold cache) from $MIRROR"
+		t0=$(date +%s)
+		if sh "$here/build-tree.sh" "$i" "$CACHE" "$MIRROR" >"$WORK/build-$i.log" 2>&1; then
+			say "$i tree built in $(($(date +%s) - t0)) s"
+		else
+			tail -n 30 "$WORK/build-$i.log"
+			say "building the $i tree failed (log: $WORK/build-$i.log)"
+			: >"$WORK/tree-$i.failed"
+		fi
+	done
+}
+build_trees &
+builder=$!
 
 # ------------------------------------------------------------ package
 PLACEHOLDER=
@@ -280,7 +304,9 @@ prepare() { # VARIANT
 check_rpm() {
 	[ -n "$RPM" ] || { echo "SKIP rpm no dist/daemontools-go-*.rpm"; return 0; }
 	r=$WORK/rpmroot
-	unpack_tree "$CACHE/sysvinit.v2.tar.zst" "$r"
+	i=$(echo $needed_inits | cut -d ' ' -f 1)
+	wait_tree "$i" || { echo "FAIL rpm no $i tree for the scratch root"; return 0; }
+	unpack_tree "$CACHE/$i.v2.tar.zst" "$r"
 	# %post may try to start svscan: not on this host.
 	printf '#!/bin/sh\nexit 101\n' >"$r/usr/sbin/policy-rc.d"
 	chmod 755 "$r/usr/sbin/policy-rc.d"
@@ -356,6 +382,12 @@ host_checks() { # VARIANT N
 
 run_variant() { # VARIANT: prepare, two boots, checks; results in $WORK/V/all.txt
 	v=$1 d=$WORK/$1
+	rm -rf "$d"
+	if ! wait_tree "$(init_of "$v")"; then
+		mkdir -p "$d"
+		echo "FAIL $v no $(init_of "$v") tree (log: $WORK/build-$(init_of "$v").log)" >"$d/host.txt"
+		return 0
+	fi
 	t0=$(date +%s)
 	prepare "$v" >"$WORK/prepare-$v.log" 2>&1 || {
 		mkdir -p "$d"
@@ -381,7 +413,7 @@ for v in $VARIANTS; do
 	pids="$pids $!"
 done
 rpm_out=$(check_rpm 2>&1)
-for p in $pids; do wait "$p" || :; done
+for p in $pids $builder; do wait "$p" || :; done
 
 # Each boot must end with DONE and each shutdown must report from its late
 # hooks; every PASS/FAIL line counts.
