@@ -39,11 +39,12 @@ func newSignals() (*signals, error) {
 	return s, nil
 }
 
-// wait blocks until fd is readable or a signal came in.
-func (s *signals) wait(fd int) {
+// wait blocks until fd is readable or a signal came in, or for at most
+// timeout milliseconds (-1: no limit). It reports whether fd hung up.
+func (s *signals) wait(fd, timeout int) bool {
 	pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(s.wakeR), Events: unix.POLLIN}}
 	for {
-		_, err := unix.Poll(pfd, -1)
+		_, err := unix.Poll(pfd, timeout)
 		if err == nil || err != unix.EINTR {
 			break
 		}
@@ -52,38 +53,90 @@ func (s *signals) wait(fd int) {
 		var b [64]byte
 		unix.Read(s.wakeR, b[:])
 	}
+	return pfd[0].Revents&unix.POLLHUP != 0
+}
+
+// carryMax is how long (ms) an unfinished line stays in stdin when no
+// more input comes: a kill meanwhile loses nothing.
+const carryMax = 100
+
+func hungUp(fd int) bool {
+	pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	unix.Poll(pfd, 0)
+	return pfd[0].Revents&unix.POLLHUP != 0
 }
 
 // input is 0.76's flushread(): before each read every directory's output
 // is written, a pending SIGALRM rotates every non-empty current, and after
 // SIGTERM reading stops at the next line boundary (one byte at a time
 // until then, so that nothing after that line is taken from the pipe).
+// From a pipe it peeks (pipe.go): the caller consumes what it has written.
 type input struct {
 	fd         int
 	sig        *signals
 	atNewline  bool // the last byte read was a newline (or none was read)
 	beforeRead func()
 	rotateAll  func()
+	pipe       *peeker // nil: stdin is not a pipe
+	direct     bool    // the last read took its bytes out of stdin
 }
 
-// read returns 0 at EOF, on a read error (as 0.76 does), or after SIGTERM
-// at a line boundary.
-func (in *input) read(buf []byte) int {
+// read returns buf[start:end] as the new input: end is 0 at EOF, on a
+// read error (as 0.76 does), or after SIGTERM at a line boundary. When
+// peeking, buf[:start] is the carried start of a line, still in stdin.
+func (in *input) read(buf []byte) (start, end int) {
+	idle := 0 // milliseconds waited for more than the carried bytes
 	for {
 		in.beforeRead()
 		if in.sig.alarm.Swap(false) {
 			in.rotateAll()
 		}
+		in.direct = in.pipe == nil
 		if in.sig.term.Load() {
 			if in.atNewline {
-				return 0
+				return 0, 0
 			}
 			// Finishing the line: one byte per read, straight into a
 			// blocking read (nothing else can change our course now).
+			if in.pipe != nil && in.pipe.carried > 0 {
+				in.pipe.consume(in.pipe.carried) // in the line buffer already
+				in.pipe.carried = 0
+			}
+			in.direct = true
 			buf = buf[:1]
 		} else {
-			in.sig.wait(in.fd)
+			var hup bool
+			if in.pipe != nil && in.pipe.carried > 0 {
+				// stdin holds the start of a line we have, so it always
+				// polls readable: sleep (a signal wakes us) and look again.
+				// If the line stays unfinished, its start is taken out
+				// of stdin, as 0.76 does, and we wait as 0.76 waits.
+				if idle >= carryMax {
+					in.pipe.consume(in.pipe.carried)
+					in.pipe.carried, idle = 0, 0
+					continue
+				}
+				step := min(max(idle, 1), carryMax-idle)
+				in.sig.wait(-1, step)
+				idle += step
+				hup = hungUp(in.fd)
+			} else {
+				hup = in.sig.wait(in.fd, -1)
+			}
 			if in.sig.alarm.Load() || in.sig.term.Load() {
+				continue
+			}
+			if in.pipe != nil {
+				n := in.pipe.peek(buf)
+				switch {
+				case n == 0:
+					return 0, 0
+				case n > in.pipe.carried:
+					in.atNewline = buf[n-1] == '\n'
+					return in.pipe.carried, n
+				case hup:
+					return in.pipe.carried, in.pipe.carried // EOF after a partial line
+				}
 				continue
 			}
 		}
@@ -92,9 +145,9 @@ func (in *input) read(buf []byte) int {
 			continue
 		}
 		if n <= 0 {
-			return 0
+			return 0, 0
 		}
 		in.atNewline = buf[n-1] == '\n'
-		return n
+		return 0, n
 	}
 }

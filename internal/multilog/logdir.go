@@ -42,12 +42,13 @@ type logDir struct {
 	used uint64 // bytes in current, as 0.76 counts them
 
 	sink
+	journal
 	selected bool // for the line being handled
 }
 
 // open is 0.76's restart(): create, lock and salvage the directory, then
 // open current. Failures are fatal at start-up; it returns the exit code.
-func (d *logDir) open(startDir int) (int, bool) {
+func (d *logDir) open(startDir int, pipe *peeker, script uint64) (int, bool) {
 	p := d.p
 	if err := unix.Fchdir(startDir); err != nil {
 		return p.fatal(err, "unable to switch to starting directory"), false
@@ -69,6 +70,11 @@ func (d *logDir) open(startDir int) (int, bool) {
 	if err != nil {
 		return p.fatal(err, "unable to lock directory ", d.Name), false
 	}
+	if pipe != nil {
+		d.recover(pipe.dev, pipe.ino, script) // before the salvage: it may shorten current
+	} else {
+		unix.Unlink(journalName) // about a pipe we do not read
+	}
 
 	var st unix.Stat_t
 	if err := unix.Stat("current", &st); err != nil {
@@ -84,7 +90,7 @@ func (d *logDir) open(startDir int) (int, bool) {
 		if err := unix.Fchmod(fd, 0o644); err != nil {
 			return p.fatal(err, "unable to set mode of ", d.Name, "/current"), false
 		}
-		d.cur, d.used = fd, uint64(st.Size)
+		d.cur, d.used, d.size = fd, uint64(st.Size), uint64(st.Size)
 		return 0, true
 	}
 	if code, ok := d.salvage(); !ok {
@@ -101,7 +107,7 @@ func (d *logDir) open(startDir int) (int, bool) {
 	if err := unix.Fchmod(d.cur, 0o644); err != nil {
 		return p.fatal(err, "unable to set mode of ", d.Name, "/current"), false
 	}
-	d.used = 0
+	d.used, d.size = 0, 0
 	return 0, true
 }
 
@@ -212,11 +218,13 @@ func (d *logDir) rotate() {
 	p := d.p
 	p.retry(func() error { return unix.Fchdir(d.fd) }, "unable to switch to ", d.Name, ", pausing")
 	d.syncFd(d.cur, "current")
+	d.rotating(false)
 	unix.Close(d.cur)
 	p.retry(func() error { return unix.Rename("current", "previous") },
 		"unable to rename current to previous in directory ", d.Name, ", pausing")
 	d.cur = d.create("current")
-	d.used = 0
+	d.used, d.size = 0, 0
+	d.rotating(true)
 	p.retry(func() error { return unix.Fchmod(d.cur, 0o644) }, "unable to set mode of ", d.Name, "/current, pausing")
 	p.retry(func() error { return unix.Chmod("previous", 0o744) }, "unable to set mode of ", d.Name, "/previous, pausing")
 	if !d.HasProcessor {
@@ -229,6 +237,7 @@ func (d *logDir) rotate() {
 // close is 0.76's c_quit() for one directory: current is synced and marked
 // finished cleanly with the owner-execute bit.
 func (d *logDir) close() {
+	d.forget()
 	d.syncFd(d.cur, "current")
 	d.p.retry(func() error { return unix.Fchmod(d.cur, 0o744) }, "unable to set mode of ", d.Name, "/current, pausing")
 }

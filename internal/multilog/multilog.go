@@ -28,18 +28,32 @@ func Main(args []string, stdin, stderr *os.File) int {
 	if err != nil {
 		return p.fatal(err, "out of memory")
 	}
-	m := &run{script: Parse(args), p: p}
+	m := &run{script: Parse(args), p: p, pipe: newPeeker(int(stdin.Fd()))}
 	if code, ok := m.open(startDir); !ok {
 		return code
 	}
-	in := &input{fd: int(stdin.Fd()), sig: sig, atNewline: true, beforeRead: m.writeAll, rotateAll: m.rotateAll}
+	in := &input{fd: int(stdin.Fd()), sig: sig, atNewline: true, beforeRead: m.writeAll, rotateAll: m.rotateAll, pipe: m.pipe}
 	buf := make([]byte, readSize)
+	m.consumeDone(buf)
 	for {
-		n := in.read(buf)
-		if n == 0 {
+		start, end := in.read(buf)
+		if in.direct {
+			if end == 0 {
+				break
+			}
+			m.feed(buf[start:end])
+			continue
+		}
+		m.begin()
+		if end == start { // EOF, perhaps after a partial line still in the pipe
+			m.finishLine()
+			m.writeAll()
+			m.commit(buf, end)
 			break
 		}
-		m.feed(buf[:n])
+		m.feed(buf[start:end])
+		m.writeAll()
+		m.commit(buf, end)
 	}
 	m.finishLine()
 	m.writeAll()
@@ -51,11 +65,13 @@ func Main(args []string, stdin, stderr *os.File) int {
 
 // run is one multilog process: the script, its files, and the line being read.
 type run struct {
-	script *Script
-	p      *pauser
-	dirs   []*logDir
-	status []*statusFile // by action index; nil for other actions
-	alerts []byte
+	script    *Script
+	p         *pauser
+	pipe      *peeker // nil: stdin is not a pipe
+	scriptSum uint64  // for the journal
+	dirs      []*logDir
+	status    []*statusFile // by action index; nil for other actions
+	alerts    []byte
 
 	state   int // where the current line is: idle, head, tail
 	line    [lineMax]byte
@@ -89,7 +105,8 @@ func (m *run) open(startDir int) (int, bool) {
 	}
 	for _, spec := range m.script.Dirs {
 		d := &logDir{DirSpec: spec, p: m.p}
-		if code, ok := d.open(startDir); !ok {
+		d.jfd = -1
+		if code, ok := d.open(startDir, m.pipe, m.outputSum(len(m.dirs))); !ok {
 			return code, false
 		}
 		m.dirs = append(m.dirs, d)

@@ -106,10 +106,17 @@ func (d *logDir) rotateAt(pos int) {
 // writeOut writes out[written:pos] to current, pausing and retrying on
 // every error: nothing is dropped and nothing more is read meanwhile.
 func (d *logDir) writeOut(pos int) {
+	if d.skip > 0 && d.written < pos {
+		// Written by a multilog that was killed before consuming its input.
+		k := min(uint64(pos-d.written), d.skip)
+		d.written += int(k)
+		d.skip -= k
+	}
 	for d.written < pos {
 		w, err := unix.Write(d.cur, d.out[d.written:pos])
 		if w > 0 {
 			d.written += w
+			d.size += uint64(w)
 			continue
 		}
 		if err == unix.EINTR {
