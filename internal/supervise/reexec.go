@@ -14,16 +14,18 @@ import (
 //     threads to run it, per CPU; supervise needs one, and calling
 //     runtime.GOMAXPROCS(1) later does not give back what was set up
 //     (50 to 250 kB of resident memory, more on machines with many CPUs).
-//   - GODEBUG=sbrk=1. The runtime then hands out memory from a plain
-//     bump allocator and never collects garbage. supervise allocates only
-//     while it starts (nothing in its loop does, see fork.go), so a
-//     collector would never find anything to free; the size-classed spans
-//     of the normal allocator, however, cost one or two pages for each of
-//     the few dozen sizes allocated at start-up, most of them nearly
-//     empty. With sbrk=1 supervise's idle anonymous memory falls from
-//     about 550 to about 330 kB.
+//   - GODEBUG=sbrk=1, in builds without the randomised heap base only
+//     (see sbrk_randomized.go). The runtime then hands out memory from a
+//     plain bump allocator and never collects garbage. supervise
+//     allocates only while it starts (nothing in its loop does, see
+//     fork.go; warnings neither, see warn.go), so a collector would never
+//     find anything to free; the size-classed spans of the normal
+//     allocator, however, cost one or two pages for each of the few dozen
+//     sizes allocated at start-up, most of them nearly empty. With sbrk=1
+//     supervise's idle anonymous memory falls from about 550 to about
+//     325 kB.
 //
-// So, once, supervise re-executes itself with both set, for one extra
+// So, once, supervise re-executes itself with them set, for one extra
 // exec at start-up. The environment handed to ./run is the one supervise
 // was given: each original entry (or its absence) travels in a marker and
 // is put back, in place, after the re-exec. When the re-exec fails (no
@@ -36,16 +38,9 @@ type runtimeSetting struct {
 	value  func(orig string) string // the value to run with, given the original one
 }
 
-var runtimeSettings = []runtimeSetting{
+var runtimeSettings = append([]runtimeSetting{
 	{"GOMAXPROCS=", "DAEMONTOOLS_GO_SUPERVISE_GOMAXPROCS=", func(string) string { return "1" }},
-	// Later GODEBUG settings override earlier ones, so sbrk=1 goes last.
-	{"GODEBUG=", "DAEMONTOOLS_GO_SUPERVISE_GODEBUG=", func(orig string) string {
-		if orig == "" {
-			return "sbrk=1"
-		}
-		return orig + ",sbrk=1"
-	}},
-}
+}, sbrkSettings...)
 
 // tuneRuntime re-executes supervise with runtimeSettings unless that is
 // done already, and returns the environment to give the service.
