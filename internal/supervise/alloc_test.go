@@ -2,10 +2,12 @@ package supervise
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/daemontools-go/daemontools/internal/djb"
 	"github.com/daemontools-go/daemontools/internal/svstatus"
 )
 
@@ -35,5 +37,38 @@ func TestRestartPathAllocatesNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per start and exit", allocs)
+	}
+}
+
+// lastWrite keeps the last message written to it, without allocating.
+type lastWrite struct {
+	buf [512]byte
+	n   int
+}
+
+func (w *lastWrite) Write(b []byte) (int, error) {
+	w.n = copy(w.buf[:], b)
+	return len(b), nil
+}
+
+// TestFailedStatusWriteWarnsWithoutAllocating: supervise runs with
+// GODEBUG=sbrk=1 and never gets memory back, so the warning about a
+// status that cannot be written (here: a directory in the way of
+// status.new) must not allocate. The one allocation left is the error
+// value svstatus.Write returns. The words must be djb.WarnErr's.
+func TestFailedStatusWriteWarnsWithoutAllocating(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.MkdirAll(svstatus.StatusNew, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	w := new(lastWrite)
+	s := newSupervisor("sv", w)
+	if allocs := testing.AllocsPerRun(20, s.announce); allocs > 1 {
+		t.Errorf("%v allocations per failed status write", allocs)
+	}
+	var want strings.Builder
+	djb.WarnErr(&want, prog, unix.EISDIR, "unable to open sv/", svstatus.StatusNew)
+	if got := string(w.buf[:w.n]); got != want.String() {
+		t.Errorf("warning %q, want %q", got, want.String())
 	}
 }

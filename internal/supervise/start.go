@@ -39,7 +39,7 @@ func (s *supervisor) start() {
 	pid, err := s.launcher.fork()
 	syscall.ForkLock.Unlock()
 	if err != 0 {
-		djb.WarnErr(s.stderr, prog, err, "unable to fork for ", s.dir, ", sleeping 60 seconds")
+		s.warn("unable to fork for ", s.dir, ", sleeping 60 seconds: ", djb.ErrnoStr(err))
 		deepSleep(forkRetry)
 		s.forkFailed = true
 		return

@@ -29,6 +29,7 @@ const prog = "supervise"
 type supervisor struct {
 	dir      string // the argument exactly as given; used in messages
 	stderr   io.Writer
+	warnBuf  []byte    // room for a warning, see warn.go
 	launcher *launcher // starts ./run
 
 	control int // read end of supervise/control
@@ -52,7 +53,7 @@ func Main(args, env []string, stderr io.Writer) int {
 	env = tuneRuntime(args, env)
 	trimRuntime()
 	defaultSignals()
-	s := &supervisor{dir: args[1], stderr: stderr, pidfd: -1, want: svstatus.WantUp}
+	s := newSupervisor(args[1], stderr)
 	l, err := newLauncher(s.dir, env)
 	if err != nil {
 		return s.fatal(err, "unable to start ", s.dir, "/run")
@@ -67,6 +68,13 @@ func Main(args, env []string, stderr io.Writer) int {
 	s.run()
 	s.announce()
 	return 0
+}
+
+func newSupervisor(dir string, stderr io.Writer) *supervisor {
+	return &supervisor{
+		dir: dir, stderr: stderr, warnBuf: make([]byte, 0, len(dir)+warnRoom),
+		pidfd: -1, want: svstatus.WantUp,
+	}
 }
 
 // trimRuntime makes sure of one P even when the re-exec of
@@ -135,7 +143,8 @@ func (s *supervisor) fatal(err error, parts ...string) int {
 func (s *supervisor) pidChanged() { s.when = tai64.Now() }
 
 // announce writes supervise/status. Failures are only warnings, in 0.76's
-// words.
+// words. (svstatus.Write returns its error as a 32-byte *WriteError:
+// under sbrk=1 a failing status write costs that much for good.)
 func (s *supervisor) announce() {
 	r := svstatus.Record{When: s.when, PID: s.pid, Paused: s.pid != 0 && s.paused, Want: s.want}
 	err := svstatus.Write(r)
@@ -145,10 +154,10 @@ func (s *supervisor) announce() {
 	we := err.(*svstatus.WriteError)
 	switch {
 	case we.Op == "rename":
-		djb.WarnErr(s.stderr, prog, we.Err, "unable to rename ", s.dir, "/", svstatus.StatusNew, " to status")
+		s.warn("unable to rename ", s.dir, "/", svstatus.StatusNew, " to status: ", errText(we.Err))
 	case we.Err == svstatus.ErrPartialWrite:
-		djb.Warn(s.stderr, prog, "unable to write ", s.dir, "/", svstatus.StatusNew, ": partial write")
+		s.warn("unable to write ", s.dir, "/", svstatus.StatusNew, ": partial write")
 	default:
-		djb.WarnErr(s.stderr, prog, we.Err, "unable to ", we.Op, " ", s.dir, "/", svstatus.StatusNew)
+		s.warn("unable to ", we.Op, " ", s.dir, "/", svstatus.StatusNew, ": ", errText(we.Err))
 	}
 }
