@@ -16,6 +16,7 @@
 #   DAEMONTOOLS_VM_MEM       guest memory in MiB (default 512)
 #   DAEMONTOOLS_VM_TIMEOUT   seconds per boot (default 240 with KVM, 480 TCG)
 #   DAEMONTOOLS_VM_MIRROR    Debian mirror (default: the one apt uses)
+#   DAEMONTOOLS_VM_XFAIL     known failures: "ID" or "VARIANT:ID" words
 #   CI=true                  a cold cache is built, never skipped
 #
 # Exit status: 0 when every check passed or the run was skipped (a line
@@ -418,13 +419,31 @@ for p in $pids $builder; do wait "$p" || :; done
 # Each boot must end with DONE and each shutdown must report from its late
 # hooks; every PASS/FAIL line counts.
 npass=0 nfail=0
+# Known failures, named in DAEMONTOOLS_VM_XFAIL as ID or VARIANT:ID
+# (e.g. "C2-ps sysv:C3-options"), are printed as XFAIL and not counted.
+xfail() { # LINE: "FAIL VARIANT ID text"
+	rest=${1#* }
+	xv=${rest%% *}
+	rest=${rest#* }
+	xid=${rest%% *}
+	case " ${DAEMONTOOLS_VM_XFAIL:-} " in *" $xid "* | *" $xv:$xid "*) return 0 ;; esac
+	return 1
+}
 report() { # LINE
 	case $1 in
 	PASS*) npass=$((npass + 1)) ;;
-	FAIL*) nfail=$((nfail + 1)) ;;
+	FAIL*)
+		if xfail "$1"; then
+			nxfail=$((nxfail + 1))
+			echo "X$1"
+			return 0
+		fi
+		nfail=$((nfail + 1))
+		;;
 	esac
 	echo "$1"
 }
+nxfail=0
 for v in $VARIANTS; do
 	d=$WORK/$v
 	lines=$( (cat "$d/results1.txt" "$d/results2.txt" 2>/dev/null | tr -d '\r' | grep -E '^(PASS|FAIL|INFO|DONE) '; cat "$d/host.txt" 2>/dev/null))
@@ -443,7 +462,7 @@ FAIL $v C4-$when shutdown $n: the hook reported nothing"
 	done
 	while IFS= read -r l; do
 		[ -n "$l" ] || continue
-		case $l in FAIL*) vfail=1 ;; esac
+		case $l in FAIL*) xfail "$l" || vfail=1 ;; esac
 		report "$l"
 	done <<EOF
 $lines
@@ -460,5 +479,6 @@ $rpm_out
 EOF
 [ -z "$PLACEHOLDER" ] || say "PLACEHOLDER run: Debian's daemontools was tested, not daemontools-go"
 say "finished in $(elapsed) s"
+[ "$nxfail" = 0 ] || say "$nxfail known failures (DAEMONTOOLS_VM_XFAIL=$DAEMONTOOLS_VM_XFAIL)"
 echo "vm-test: $npass passed, $nfail failed"
 [ "$nfail" = 0 ]
