@@ -40,8 +40,8 @@ func newSignals() (*signals, error) {
 }
 
 // wait blocks until fd is readable or a signal came in, or for at most
-// timeout milliseconds (-1: no limit). It reports whether fd hung up.
-func (s *signals) wait(fd, timeout int) bool {
+// timeout milliseconds (-1: no limit); fd -1 waits for a signal only.
+func (s *signals) wait(fd, timeout int) {
 	pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}, {Fd: int32(s.wakeR), Events: unix.POLLIN}}
 	for {
 		_, err := unix.Poll(pfd, timeout)
@@ -53,7 +53,6 @@ func (s *signals) wait(fd, timeout int) bool {
 		var b [64]byte
 		unix.Read(s.wakeR, b[:])
 	}
-	return pfd[0].Revents&unix.POLLHUP != 0
 }
 
 // carryMax is how long (ms) an unfinished line stays in stdin when no
@@ -104,40 +103,43 @@ func (in *input) read(buf []byte) (start, end int) {
 			}
 			in.direct = true
 			buf = buf[:1]
-		} else {
-			var hup bool
-			if in.pipe != nil && in.pipe.carried > 0 {
-				// stdin holds the start of a line we have, so it always
-				// polls readable: sleep (a signal wakes us) and look again.
-				// If the line stays unfinished, its start is taken out
-				// of stdin, as 0.76 does, and we wait as 0.76 waits.
-				if idle >= carryMax {
-					in.pipe.consume(in.pipe.carried)
-					in.pipe.carried, idle = 0, 0
-					continue
-				}
-				step := min(max(idle, 1), carryMax-idle)
-				in.sig.wait(-1, step)
-				idle += step
-				hup = hungUp(in.fd)
-			} else {
-				hup = in.sig.wait(in.fd, -1)
+		} else if in.pipe != nil && in.pipe.carried > 0 {
+			// stdin holds the start of a line we have, so it always polls
+			// readable: look for more, and if there is none, sleep (a
+			// signal wakes us) and look again. If the line stays
+			// unfinished, its start is taken out of stdin, as 0.76 does,
+			// and we wait as 0.76 waits.
+			hup := hungUp(in.fd) // before peeking: no writer can add more then
+			if n := in.pipe.peek(buf); n > in.pipe.carried {
+				in.atNewline = buf[n-1] == '\n'
+				return in.pipe.carried, n
 			}
+			if hup {
+				return in.pipe.carried, in.pipe.carried // EOF after a partial line
+			}
+			if idle >= carryMax {
+				in.pipe.consume(in.pipe.carried)
+				in.pipe.carried, idle = 0, 0
+				continue
+			}
+			step := min(max(idle, 1), carryMax-idle)
+			in.sig.wait(-1, step)
+			idle += step
+			continue
+		} else {
+			in.sig.wait(in.fd, -1)
 			if in.sig.alarm.Load() || in.sig.term.Load() {
 				continue
 			}
 			if in.pipe != nil {
-				n := in.pipe.peek(buf)
-				switch {
+				switch n := in.pipe.peek(buf); {
 				case n == 0:
 					return 0, 0
-				case n > in.pipe.carried:
+				case n > 0:
 					in.atNewline = buf[n-1] == '\n'
-					return in.pipe.carried, n
-				case hup:
-					return in.pipe.carried, in.pipe.carried // EOF after a partial line
+					return 0, n
 				}
-				continue
+				continue // nothing after all
 			}
 		}
 		n, err := unix.Read(in.fd, buf)

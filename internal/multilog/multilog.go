@@ -44,13 +44,14 @@ func Main(args []string, stdin, stderr *os.File) int {
 			m.feed(buf[start:end])
 			continue
 		}
-		m.begin()
 		if end == start { // EOF, perhaps after a partial line still in the pipe
+			m.begin()
 			m.finishLine()
 			m.writeAll()
 			m.commit(buf, end)
 			break
 		}
+		m.begin()
 		m.feed(buf[start:end])
 		m.writeAll()
 		m.commit(buf, end)

@@ -11,9 +11,12 @@ type peeker struct {
 	fd       int
 	r, w     int    // the private pipe
 	carried  int    // bytes at the head of stdin already handled (a line's start)
-	scratch  []byte // where consumed bytes go
+	null     int    // /dev/null, where consumed bytes are spliced (or -1)
+	scratch  []byte // where they are read otherwise
 	dev, ino uint64 // stdin's identity, for the journal
 }
+
+const pipeSize = 1 << 20
 
 // newPeeker returns nil when fd is not a pipe (or tee cannot be set up):
 // then stdin is read as 0.76 reads it.
@@ -26,8 +29,18 @@ func newPeeker(fd int) *peeker {
 	if unix.Pipe2(p[:], unix.O_CLOEXEC) != nil {
 		return nil
 	}
-	unix.FcntlInt(uintptr(p[1]), unix.F_SETPIPE_SZ, 1<<20) // more per tee if allowed
-	return &peeker{fd: fd, r: p[0], w: p[1], scratch: make([]byte, readSize), dev: uint64(st.Dev), ino: st.Ino}
+	unix.FcntlInt(uintptr(p[1]), unix.F_SETPIPE_SZ, pipeSize) // more per tee if allowed
+	// Bytes stay in stdin until written, where before up to one read's
+	// worth had left it: stdin grows by that much (if allowed), so that
+	// the writer may stay as far ahead as before.
+	if size, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0); err == nil && size < readSize {
+		unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, readSize)
+	}
+	null, err := unix.Open("/dev/null", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		null = -1
+	}
+	return &peeker{fd: fd, r: p[0], w: p[1], null: null, scratch: make([]byte, readSize), dev: uint64(st.Dev), ino: st.Ino}
 }
 
 // peek copies the head of stdin (at most len(buf) bytes) into buf. It
@@ -57,9 +70,19 @@ func (p *peeker) peek(buf []byte) int {
 	}
 }
 
-// consume takes n bytes (already peeked) out of stdin with one read, so
-// that a kill takes either all of them or none.
+// consume takes n bytes (already peeked) out of stdin with one splice
+// to /dev/null (no copy) or one read, so that a kill takes either all of
+// them or none.
 func (p *peeker) consume(n int) {
+	for n > 0 && p.null >= 0 {
+		k, err := unix.Splice(p.fd, nil, p.null, nil, n, 0)
+		if k > 0 {
+			n -= int(k)
+		} else if err != unix.EINTR && err != unix.EAGAIN {
+			unix.Close(p.null)
+			p.null = -1
+		}
+	}
 	for n > 0 {
 		k, err := unix.Read(p.fd, p.scratch[:min(n, len(p.scratch))])
 		if k > 0 {
