@@ -73,9 +73,12 @@ probe_accel() {
 		-drive file="$p",format=raw,if=floppy >/dev/null 2>&1 || rc=$?
 	[ "$rc" = 33 ]
 }
+# KVM must work twice in a row: on this kind of nested host it has been
+# seen to run a guest once and then not again.
 ACCEL=${DAEMONTOOLS_VM_ACCEL:-}
 if [ -z "$ACCEL" ]; then
-	if [ -w /dev/kvm ] && probe_accel kvm 8; then ACCEL=kvm; else ACCEL=tcg; fi
+	ACCEL=tcg
+	[ -w /dev/kvm ] && probe_accel kvm 8 && probe_accel kvm 8 && ACCEL=kvm
 fi
 probe_accel "$ACCEL" 30 || die "qemu cannot run a guest with -accel $ACCEL"
 if [ "$ACCEL" = kvm ]; then TIMEOUT=${DAEMONTOOLS_VM_TIMEOUT:-240}; else TIMEOUT=${DAEMONTOOLS_VM_TIMEOUT:-480}; fi
@@ -94,7 +97,7 @@ mirror_reachable() {
 	host=$(echo "$MIRROR" | sed 's|^[a-z]*://\([^/:]*\).*|\1|')
 	getent hosts "$host" >/dev/null 2>&1 || return 1
 	if command -v curl >/dev/null; then
-		curl -fsS -m 20 -o /dev/null "$MIRROR/dists/bookworm/Release"
+		curl -fsS -m 20 -o /dev/null "$MIRROR/dists/bookworm/Release" 2>/dev/null
 	elif command -v wget >/dev/null; then
 		wget -q -T 20 -O /dev/null "$MIRROR/dists/bookworm/Release"
 	fi
@@ -117,8 +120,9 @@ missing=
 for i in $needed_inits; do
 	tree_ready "$i" || missing="$missing $i"
 done
-[ -z "$missing" ] || mirror_reachable ||
-	cannot "no cached tree for$missing in $CACHE and $MIRROR unreachable"
+# (Under CI the build is attempted whatever the probe says: fresh machines.)
+[ -z "$missing" ] || [ "$CI" = true ] || mirror_reachable ||
+	skip "no cached tree for$missing in $CACHE and $MIRROR unreachable"
 rm -f "$WORK"/tree-*.failed
 # Cold cache: the trees are built one after the other (they share
 # debootstrap's cache) while the package is built, and each variant boots
