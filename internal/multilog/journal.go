@@ -14,7 +14,7 @@ import (
 // at any moment leaves every unwritten byte in the pipe for the next one.
 // A byte written but not yet taken out would then be written twice; the
 // journal file "pending" in each log directory prevents that. It holds one
-// 64-byte record, rewritten in place with one pwrite (no fsync: it only
+// 72-byte record (little-endian), rewritten in place with one pwrite (no fsync: it only
 // has to survive the death of the process, not of the machine):
 //
 //	0  "mlj1"
@@ -29,7 +29,13 @@ import (
 //	   patterns before it): a record left by a multilog whose script
 //	   gave other output is ignored
 //
-// A transaction is the input between two blocking reads of stdin.
+// A transaction is the input of one peek: state 1 before its first write,
+// 2 once all is written, then it is consumed and the state is 0. At start
+// (before 0.76's salvage of current), a record of state 1 about the same
+// pipe and output has current cut back to its size before the writes, and
+// its earlier output (field 40) is skipped when the input is read again;
+// state 2 has the input consumed if stdin still begins with it. The file
+// is removed when multilog ends cleanly, and when stdin is not a pipe.
 const journalName = "pending"
 
 const (

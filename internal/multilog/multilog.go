@@ -1,7 +1,9 @@
 // Package multilog is daemontools 0.76's multilog: it parses the script
 // (script.go), matches patterns (match.go), and is the one package that
 // knows a log directory's layout (logdir.go, processor.go); sink.go keeps
-// 0.76's exact rotation points while writing in large pieces.
+// 0.76's exact rotation points while writing in large pieces. From a pipe
+// it peeks (pipe.go) and takes input out only once written, with a journal
+// per directory (journal.go), so that SIGKILL loses and repeats nothing.
 package multilog
 
 import (
