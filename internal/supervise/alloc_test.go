@@ -51,11 +51,11 @@ func (w *lastWrite) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// TestFailedStatusWriteWarnsWithoutAllocating: supervise runs with
-// GODEBUG=sbrk=1 and never gets memory back, so the warning about a
-// status that cannot be written (here: a directory in the way of
-// status.new) must not allocate. The one allocation left is the error
-// value svstatus.Write returns. The words must be djb.WarnErr's.
+// TestFailedStatusWriteWarnsWithoutAllocating: the warning about a status
+// that cannot be written (here: a directory in the way of status.new)
+// must not allocate, or every restart of a crash-looping service would
+// leave garbage. The one allocation left is the error value
+// svstatus.Write returns. The words must be djb.WarnErr's.
 func TestFailedStatusWriteWarnsWithoutAllocating(t *testing.T) {
 	t.Chdir(t.TempDir())
 	if err := os.MkdirAll(svstatus.StatusNew, 0o700); err != nil {

@@ -8,28 +8,29 @@ import (
 
 // The Go runtime sizes itself at start-up from settings in the
 // environment, and a program cannot change the outcome afterwards.
-// supervise wants two of them:
+// supervise wants GOMAXPROCS=1: the runtime sets up one P, its caches and
+// the threads to run it, per CPU; supervise needs one, and calling
+// runtime.GOMAXPROCS(1) later does not give back what was set up (50 to
+// 250 kB of resident memory, more on machines with many CPUs).
 //
-//   - GOMAXPROCS=1. The runtime sets up one P, its caches and the
-//     threads to run it, per CPU; supervise needs one, and calling
-//     runtime.GOMAXPROCS(1) later does not give back what was set up
-//     (50 to 250 kB of resident memory, more on machines with many CPUs).
-//   - GODEBUG=sbrk=1, in builds without the randomised heap base only
-//     (see sbrk_randomized.go). The runtime then hands out memory from a
-//     plain bump allocator and never collects garbage. supervise
-//     allocates only while it starts (nothing in its loop does, see
-//     fork.go; warnings neither, see warn.go), so a collector would never
-//     find anything to free; the size-classed spans of the normal
-//     allocator, however, cost one or two pages for each of the few dozen
-//     sizes allocated at start-up, most of them nearly empty. With sbrk=1
-//     supervise's idle anonymous memory falls from about 550 to about
-//     325 kB.
-//
-// So, once, supervise re-executes itself with them set, for one extra
-// exec at start-up. The environment handed to ./run is the one supervise
-// was given: each original entry (or its absence) travels in a marker and
-// is put back, in place, after the re-exec. When the re-exec fails (no
+// So, once, supervise re-executes itself with it set, for one extra exec
+// at start-up. The environment handed to ./run is the one supervise was
+// given: each original entry (or its absence) travels in a marker and is
+// put back, in place, after the re-exec. When the re-exec fails (no
 // /proc, say) supervise simply goes on as it is.
+//
+// GODEBUG=sbrk=1 would look like the next setting to add: supervise
+// allocates only while it starts, and the bump allocator of sbrk=1 packs
+// those few dozen sizes that the normal allocator spreads over a span
+// (one or two pages) each; idle anonymous memory fell from about 550 to
+// about 325 kB. It is not safe with Go 1.26, though. Its lock code
+// rebuilds pointers to sleeping Ms from their 2048-byte heap alignment,
+// which sbrk's allocator does not give: a woken lock crashed supervise
+// with SIGSEGV in runtime.unlock2Wake. And with the default randomised
+// heap base, 13 starts in 2000 died in schedinit ("grew heap, but no
+// adequate free space found"): the random padding of the first heap
+// chunk can leave fewer than the 4 pages of the signal stack that, under
+// sbrk=1, is the first thing taken from it.
 
 // runtimeSetting is one environment variable set for the re-exec.
 type runtimeSetting struct {
@@ -38,9 +39,9 @@ type runtimeSetting struct {
 	value  func(orig string) string // the value to run with, given the original one
 }
 
-var runtimeSettings = append([]runtimeSetting{
+var runtimeSettings = []runtimeSetting{
 	{"GOMAXPROCS=", "DAEMONTOOLS_GO_SUPERVISE_GOMAXPROCS=", func(string) string { return "1" }},
-}, sbrkSettings...)
+}
 
 // tuneRuntime re-executes supervise with runtimeSettings unless that is
 // done already, and returns the environment to give the service.

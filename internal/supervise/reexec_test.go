@@ -18,10 +18,6 @@ func TestReexecEnvironmentRoundTrip(t *testing.T) {
 		if !slices.Contains(re, "GOMAXPROCS=1") {
 			t.Errorf("%q: re-exec environment %q", env, re)
 		}
-		if i := slices.IndexFunc(re, hasPrefix("GODEBUG=")); sbrk() &&
-			(i < 0 || !slices.Contains([]string{"GODEBUG=sbrk=1", "GODEBUG=x=1,sbrk=1"}, re[i])) {
-			t.Errorf("%q: re-exec environment %q", env, re)
-		}
 		back, ok := restoredEnv(re)
 		if !ok || !slices.Equal(back, env) {
 			t.Errorf("%q: restored %q %v", env, back, ok)
@@ -31,6 +27,3 @@ func TestReexecEnvironmentRoundTrip(t *testing.T) {
 		t.Error("restored without a marker")
 	}
 }
-
-// sbrk reports whether this build runs supervise with GODEBUG=sbrk=1.
-func sbrk() bool { return len(sbrkSettings) > 0 }

@@ -80,22 +80,17 @@ func TestCrashLoopKeepsDescriptorsAndMemoryFlat(t *testing.T) {
 	}
 }
 
-// TestIdleMemory guards supervise's footprint. With GODEBUG=sbrk=1
-// (builds with GOEXPERIMENT=norandomizedheapbase64, see reexec.go) it is
-// the project's bound: at most 512 kB of anonymous memory when idle
-// (about 325 kB here). Otherwise (about 550 kB here) the bound is loose.
-// Debian's C supervise: about 90 kB. It is not a benchmark (see
-// scripts/bench/supervise.sh).
+// TestIdleMemory guards against regressions in supervise's footprint
+// (about 555 kB RssAnon here, against a project target of 512 kB that
+// the Go runtime's floor does not allow, see reexec.go; Debian's C
+// supervise: about 90 kB). The bound is loose: it is not a benchmark
+// (see scripts/bench/supervise.sh).
 func TestIdleMemory(t *testing.T) {
 	s := newService(t, sleeper).start(ours(t))
 	s.waitUp()
 	f := measure(t, s.pid())
-	t.Logf("idle: %+v, %s threads, sbrk %v", f, procStatus(s.pid(), "Threads"), sbrk())
-	bound := 1024
-	if sbrk() {
-		bound = 512
-	}
-	if f.rssAnon > bound {
-		t.Errorf("idle RssAnon %d kB, more than %d kB", f.rssAnon, bound)
+	t.Logf("idle: %+v, %s threads", f, procStatus(s.pid(), "Threads"))
+	if f.rssAnon > 1024 {
+		t.Errorf("idle RssAnon %d kB", f.rssAnon)
 	}
 }

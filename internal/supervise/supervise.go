@@ -143,8 +143,8 @@ func (s *supervisor) fatal(err error, parts ...string) int {
 func (s *supervisor) pidChanged() { s.when = tai64.Now() }
 
 // announce writes supervise/status. Failures are only warnings, in 0.76's
-// words. (svstatus.Write returns its error as a 32-byte *WriteError:
-// under sbrk=1 a failing status write costs that much for good.)
+// words. (svstatus.Write returns its error as a 32-byte *WriteError,
+// the only garbage a failing status write leaves.)
 func (s *supervisor) announce() {
 	r := svstatus.Record{When: s.when, PID: s.pid, Paused: s.pid != 0 && s.paused, Want: s.want}
 	err := svstatus.Write(r)

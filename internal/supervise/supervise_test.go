@@ -598,10 +598,9 @@ func (c cgroup) write(name, value string) {
 	}
 }
 
-func TestServiceEnvironmentKeepsGOMAXPROCSAndGODEBUG(t *testing.T) {
-	// supervise runs itself with GOMAXPROCS=1 (and in some builds
-	// GODEBUG=sbrk=1), but the service gets the environment supervise was
-	// given.
+func TestServiceEnvironmentKeepsGOMAXPROCS(t *testing.T) {
+	// supervise runs itself with GOMAXPROCS=1, but the service gets the
+	// environment supervise was given.
 	for _, given := range [][]string{
 		{"PATH=/usr/bin:/bin"},
 		{"GODEBUG=panicnil=1", "GOMAXPROCS=4", "PATH=/usr/bin:/bin"},
@@ -621,9 +620,6 @@ func TestServiceEnvironmentKeepsGOMAXPROCSAndGODEBUG(t *testing.T) {
 		kv := strings.Split(string(own), "\x00")
 		if !slices.Contains(kv, "GOMAXPROCS=1") {
 			t.Errorf("supervise did not re-execute itself with one P: %q", own)
-		}
-		if sbrk() && !slices.ContainsFunc(kv, func(kv string) bool { return strings.HasPrefix(kv, "GODEBUG=") && strings.HasSuffix(kv, "sbrk=1") }) {
-			t.Errorf("supervise did not re-execute itself with sbrk=1: %q", own)
 		}
 	}
 }

@@ -6,11 +6,11 @@ import (
 	"github.com/daemontools-go/daemontools/internal/djb"
 )
 
-// Warnings are written without allocating. supervise may run with
-// GODEBUG=sbrk=1 (see reexec.go), and then memory it allocates is never
-// given back: were a warning to allocate, a service crash-looping beside an
-// unwritable status file would grow supervise at every restart. The
-// words are 0.76's, laid out as djb.Warn and djb.WarnErr lay them out.
+// Warnings are written without allocating, like everything supervise
+// does after start-up (see fork.go), so that its heap stays as it was and
+// the collector never has to run, even while a service crash-loops
+// beside an unwritable status file and every restart warns. The words
+// are 0.76's, laid out as djb.Warn and djb.WarnErr lay them out.
 
 // warnRoom is room for the fixed words of any warning and the longest
 // error text; the directory name comes on top. (A longer message would
