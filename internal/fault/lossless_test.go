@@ -23,11 +23,13 @@ import (
 	"github.com/daemontools-go/daemontools/internal/testkit"
 )
 
-// multilogReadSize bounds what one multilog can hold in memory, read from
-// the pipe but not yet written: internal/multilog reads 128 KiB at a time
-// and writes everything out before the next read. A SIGKILL can lose at
-// most that much; the pipe itself (held by svscan) loses nothing.
-const multilogReadSize = 128 << 10
+// lossAtLoggerKill is how many bytes one SIGKILL of multilog may lose.
+// 0.76 loses what it has read from the pipe and not yet written, up to
+// its buffer. Ours (since "multilog: lossless and duplicate-free under
+// SIGKILL when stdin is a pipe") takes bytes out of the pipe only once
+// they are on disk: tee(2) to look, a read to consume, a journal for the
+// write in between. So none; the pipe itself, held by svscan, never loses.
+const lossAtLoggerKill = 0
 
 // faultKinds are the faults the lossless test injects, by name.
 var faultKinds = []string{
@@ -69,6 +71,7 @@ type lossless struct {
 	scanDone chan error
 	stderr   string // file collecting svscan's (and everyone's) stderr
 	rng      *rand.Rand
+	kinds    []string // the faults to inject (FAULT_KINDS, comma-separated, narrows them)
 	faults   map[string]int
 	logKills map[string]int // SIGKILLs delivered to a service's multilog
 	filler   string         // the file filling the log file system, "" when none
@@ -84,7 +87,10 @@ func TestLosslessLoggingUnderFaults(t *testing.T) {
 	}
 	l := &lossless{
 		t: t, work: t.TempDir(), quota: envInt("FAULT_LINES", 600000),
-		faults: map[string]int{}, logKills: map[string]int{},
+		faults: map[string]int{}, logKills: map[string]int{}, kinds: faultKinds,
+	}
+	if v := os.Getenv("FAULT_KINDS"); v != "" {
+		l.kinds = strings.Split(v, ",")
 	}
 	sd := seed(t)
 	l.rng = rand.New(rand.NewPCG(sd, sd>>1))
@@ -108,7 +114,7 @@ func TestLosslessLoggingUnderFaults(t *testing.T) {
 		kinds = append(kinds, fmt.Sprintf("%s %d", k, l.faults[k]))
 	}
 	report(t, "%d services, %v of faults: %s", len(l.names), injecting.Round(time.Second), strings.Join(kinds, ", "))
-	report(t, "lines accepted %d, verified present exactly once and in order %d; missing: %d in doubt (writer killed mid-line), %d in multilog's buffer at a SIGKILL",
+	report(t, "lines accepted %d, found in the logs %d; missing: %d in doubt (writer killed mid-line), %d at a SIGKILL of multilog",
 		written, present, doubtLost, killLost)
 }
 
@@ -325,7 +331,7 @@ func (l *lossless) injectUntilDone(limit time.Duration) {
 		if l.filler != "" && time.Now().After(l.fullTill) {
 			l.freeDisk()
 		}
-		l.inject(faultKinds[l.rng.IntN(len(faultKinds))], l.names[l.rng.IntN(len(l.names))])
+		l.inject(l.kinds[l.rng.IntN(len(l.kinds))], l.names[l.rng.IntN(len(l.names))])
 	}
 	if l.filler != "" {
 		l.freeDisk()
@@ -452,8 +458,8 @@ func (l *lossless) shutdown() {
 // verify checks service name's log directory against its writer's state:
 // every accepted number present exactly once and in increasing order; the
 // only numbers allowed to be missing are those in doubt and, for each
-// SIGKILL of its multilog, one run of consecutive numbers no longer than
-// multilog's read buffer, starting right after the end of a .u file. Lines must be whole, except the last line of a
+// SIGKILL of its multilog, one run of consecutive numbers of at most
+// lossAtLoggerKill bytes, starting right after the end of a .u file. Lines must be whole, except the last line of a
 // .u file (multilog killed in the middle of writing it).
 func (l *lossless) verify(name string) (written, present, doubtLost, killLost int) {
 	t := l.t
@@ -465,6 +471,7 @@ func (l *lossless) verify(name string) (written, present, doubtLost, killLost in
 	seen := make([]bool, l.quota)
 	last := -1
 	salvaged := map[int]bool{} // the last number in each .u file
+	disorder := 0
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
@@ -483,7 +490,9 @@ func (l *lossless) verify(name string) (written, present, doubtLost, killLost in
 				continue
 			}
 			if n <= last {
-				t.Errorf("%s: %s: line %d after line %d (duplicate or out of order)", name, filepath.Base(file), n, last)
+				if disorder++; disorder <= 5 {
+					t.Errorf("%s: %s: line %d after line %d (duplicate or out of order)", name, filepath.Base(file), n, last)
+				}
 			}
 			if n >= l.quota {
 				t.Errorf("%s: line %d beyond the quota %d", name, n, l.quota)
@@ -497,8 +506,11 @@ func (l *lossless) verify(name string) (written, present, doubtLost, killLost in
 			salvaged[last] = true
 		}
 	}
+	if disorder > 0 {
+		t.Errorf("%s: %d lines duplicated or out of order", name, disorder)
+	}
 	doubt := l.doubts(name)
-	maxRun := multilogReadSize/len(Line(name, 0)) + 1
+	maxRun := lossAtLoggerKill / len(Line(name, 0))
 	var runs []int
 	prev := -1 // the last number seen before n
 	for n := 0; n < l.quota; n++ {
@@ -525,7 +537,7 @@ func (l *lossless) verify(name string) (written, present, doubtLost, killLost in
 	}
 	for _, r := range runs {
 		if r > maxRun {
-			t.Errorf("%s: %d consecutive lines missing, more than multilog's buffer holds (%d)", name, r, maxRun)
+			t.Errorf("%s: %d consecutive lines missing at a SIGKILL of multilog, more than it may lose (%d)", name, r, maxRun)
 		}
 	}
 	return l.quota, present, doubtLost, killLost
