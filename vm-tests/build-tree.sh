@@ -72,6 +72,7 @@ if [ ! -s "$cache/kernel/vmlinuz" ]; then
 fi
 
 rm -rf "$tree"/usr/share/doc/* "$tree"/usr/share/man/* "$tree"/usr/share/locale/* \
-	"$tree"/var/cache/apt/archives/*.deb "$tree"/var/lib/apt/lists/*_Packages
+	"$tree"/var/cache/apt/archives/*.deb "$tree"/var/cache/apt/*.bin \
+	"$tree"/var/lib/apt/lists/*_*
 tar --numeric-owner -C "$tree" -cf - . | zstd -q -T0 -3 >"$cache/$init.v2.tar.zst.new"
 mv "$cache/$init.v2.tar.zst.new" "$cache/$init.v2.tar.zst"
