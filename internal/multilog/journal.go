@@ -112,8 +112,30 @@ func curIno(fd int) uint64 {
 	return st.Ino
 }
 
+// jMissing marks a journal wanted (stdin is a pipe) but not yet on disk,
+// for example because the disk was full when multilog started. It is not
+// waited for: 0.76's own warnings about current say what is wrong, and
+// every transaction begins by trying again.
+const jMissing = -2
+
+// startJournal writes the first record into a fresh pending file fd; on
+// failure the file is closed and the journal stays missing.
+func (d *logDir) startJournal(fd int) {
+	d.rec.encode(&d.jbuf)
+	if w, _ := unix.Pwrite(fd, d.jbuf[:], 0); w != jSize {
+		unix.Close(fd)
+		return
+	}
+	d.jfd = fd
+}
+
 // begin opens a transaction: nothing of it has been written yet.
 func (d *logDir) begin() {
+	if d.jfd == jMissing {
+		if fd, err := unix.Openat(d.fd, journalName, unix.O_RDWR|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644); err == nil {
+			d.startJournal(fd)
+		}
+	}
 	if d.jfd < 0 {
 		return
 	}
@@ -160,23 +182,19 @@ func (d *logDir) closeTxn() {
 // undone in current and its earlier output is skipped when the input is
 // read again; a written one is left for Main to consume (consumeDone).
 func (d *logDir) recover(pipeDev, pipeIno, script uint64) {
+	d.jfd = jMissing
+	d.rec = journalRec{pipeDev: pipeDev, pipeIno: pipeIno, script: script}
 	fd, err := unix.Open(journalName, unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return // no journal: a kill may then repeat lines, as 0.76 may lose them
+		return // begin tries again: a kill may repeat lines until it exists
 	}
 	var old journalRec
 	var b [jSize]byte
 	n, _ := unix.Pread(fd, b[:], 0)
-	d.rec = journalRec{pipeDev: pipeDev, pipeIno: pipeIno, script: script}
 	if !old.decode(b[:n]) || old.state == jClosed || old.pipeDev != pipeDev || old.pipeIno != pipeIno || old.script != script {
 		// Written once here, so that later records overwrite it in
 		// place and never need space on a full disk.
-		d.rec.encode(&d.jbuf)
-		if w, _ := unix.Pwrite(fd, d.jbuf[:], 0); w != jSize {
-			unix.Close(fd)
-			return
-		}
-		d.jfd = fd
+		d.startJournal(fd)
 		return
 	}
 	d.jfd = fd
@@ -288,6 +306,9 @@ func (m *run) outputSum(i int) uint64 {
 // forget removes the journal when multilog ends cleanly: everything read
 // is written, and the directory looks as 0.76 leaves it.
 func (d *logDir) forget() {
+	if d.jfd == jMissing {
+		unix.Unlinkat(d.fd, journalName, 0) // an empty one a full disk left
+	}
 	if d.jfd >= 0 {
 		unix.Unlinkat(d.fd, journalName, 0)
 		unix.Close(d.jfd)
