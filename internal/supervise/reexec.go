@@ -49,8 +49,25 @@ func tuneRuntime(args, env []string) []string {
 	if orig, ok := restoredEnv(env); ok {
 		return orig
 	}
-	syscall.Exec("/proc/self/exe", args, reexecEnv(env))
+	renv := reexecEnv(env)
+	if exe, ok := ownPath(); ok {
+		syscall.Exec(exe, args, renv)
+	}
+	syscall.Exec("/proc/self/exe", args, renv) // the file was removed or replaced
 	return env
+}
+
+// ownPath is the program file's path, so that the re-exec keeps the
+// process's name: the kernel names a process after the file it runs, and
+// ps, pgrep, pidof and killall would otherwise see "exe".
+func ownPath() (string, bool) {
+	var buf [4096]byte
+	n, err := syscall.Readlink("/proc/self/exe", buf[:])
+	if err != nil || n == len(buf) {
+		return "", false
+	}
+	p := string(buf[:n])
+	return p, !strings.HasSuffix(p, " (deleted)")
 }
 
 // reexecEnv applies runtimeSettings to env, remembering each original

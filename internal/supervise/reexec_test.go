@@ -1,7 +1,10 @@
 package supervise
 
 import (
+	"fmt"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -26,4 +29,20 @@ func TestReexecEnvironmentRoundTrip(t *testing.T) {
 	if _, ok := restoredEnv([]string{"A=1"}); ok {
 		t.Error("restored without a marker")
 	}
+}
+
+// TestProcessNameIsSupervise: ps, pgrep, pidof and killall find supervise
+// by name after its one re-exec (the kernel names a process after the file
+// it runs: /proc/self/exe would make it "exe").
+func TestProcessNameIsSupervise(t *testing.T) {
+	s := newService(t, "#!/bin/sh\nexec sleep 1000\n").start(ours(t))
+	s.waitUp()
+	if comm := procComm(s.pid()); comm != "supervise" {
+		t.Errorf("/proc/%d/comm = %q, want supervise", s.pid(), comm)
+	}
+}
+
+func procComm(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return strings.TrimSpace(string(b))
 }
