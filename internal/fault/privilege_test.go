@@ -60,6 +60,8 @@ func startSupervise(t *testing.T, bin, dir string, umask int) *exec.Cmd {
 	writeFile(t, filepath.Join(dir, "restart-delay"), "0\n") // ours only; C ignores it
 	cmd := exec.Command("/bin/sh", "-c", fmt.Sprintf("umask %03o; exec %s %s", umask, bin, dir))
 	cmd.Stderr = new(bytes.Buffer)
+	// A service left behind keeps the stderr pipe open: do not wait on it.
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
