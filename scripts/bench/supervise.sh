@@ -20,7 +20,7 @@ work=$(mktemp -d)
 pids=
 cleanup() {
 	for sv in "$work"/ours "$work"/c; do
-		[ -s "$sv/supervise/status" ] && kill -9 "$(status_pid "$sv")" 2>/dev/null
+		p=$(status_pid "$sv" 2>/dev/null); [ "${p:-0}" -gt 0 ] 2>/dev/null && kill -9 "$p" 2>/dev/null
 	done
 	for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
 	rm -rf "$work"
