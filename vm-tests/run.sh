@@ -12,7 +12,8 @@
 #                            (default /var/cache/daemontools-go-vm)
 #   DAEMONTOOLS_VM_VARIANTS  default "systemd sysv rclocal"
 #   DAEMONTOOLS_VM_DEB       a .deb to test instead of building dist/
-#   DAEMONTOOLS_VM_ACCEL     kvm or tcg (default: probe)
+#   DAEMONTOOLS_VM_ACCEL     kvm, tcg or probe (default tcg: on this kind of
+#                            nested host KVM passed the probe, then hung guests)
 #   DAEMONTOOLS_VM_MEM       guest memory in MiB (default 512)
 #   DAEMONTOOLS_VM_TIMEOUT   seconds per boot (default 240 with KVM, 480 TCG)
 #   DAEMONTOOLS_VM_MIRROR    Debian mirror (default: the one apt uses)
@@ -75,8 +76,8 @@ probe_accel() {
 }
 # KVM must work twice in a row: on this kind of nested host it has been
 # seen to run a guest once and then not again.
-ACCEL=${DAEMONTOOLS_VM_ACCEL:-}
-if [ -z "$ACCEL" ]; then
+ACCEL=${DAEMONTOOLS_VM_ACCEL:-tcg}
+if [ "$ACCEL" = probe ]; then
 	ACCEL=tcg
 	[ -w /dev/kvm ] && probe_accel kvm 8 && probe_accel kvm 8 && ACCEL=kvm
 fi
