@@ -44,6 +44,11 @@ func TestDiskFullPausesAndLosesNothing(t *testing.T) {
 		t.Skipf("cannot mount tmpfs: %v", err)
 	}
 	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	// Started before the disk fills, so that its journal (stdin is a
+	// pipe) is on disk already; TestNoOutputWithoutJournalOnFullDisk is
+	// the start on a full disk.
+	p := startPiped(t, testkit.Path("multilog"), mnt, []string{"s4096", "n1000", "./main"}, nil, nil, fastRetry)
+	testkit.Eventually(t, 20*time.Second, func() bool { return fileSize(filepath.Join(mnt, "main", journalName)) > 0 }, "no journal")
 	// Fill the file system.
 	filler, err := os.Create(filepath.Join(mnt, "filler"))
 	if err != nil {
@@ -56,8 +61,6 @@ func TestDiskFullPausesAndLosesNothing(t *testing.T) {
 		}
 	}
 	filler.Close()
-
-	p := startPiped(t, testkit.Path("multilog"), mnt, []string{"s4096", "n1000", "./main"}, nil, nil, fastRetry)
 
 	var input bytes.Buffer
 	for i := 0; i < 3000; i++ { // well over what the pipe and one read hold
@@ -105,3 +108,85 @@ func TestDiskFullPausesAndLosesNothing(t *testing.T) {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// A multilog that starts on a full disk cannot write its journal. It must
+// not write to current until it can: otherwise a kill after some bytes
+// went into current (its last page still had room) and before they were
+// taken out of the pipe has the next multilog write them a second time.
+// (Found by the fault suite: 120 lines twice after a TERM removed the
+// journal and the restarted logger met a full disk.)
+func TestNoOutputWithoutJournalOnFullDisk(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to mount a tmpfs")
+	}
+	mnt := t.TempDir()
+	if err := syscall.Mount("none", mnt, "tmpfs", 0, "size=1m"); err != nil {
+		t.Skipf("cannot mount tmpfs: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	var input bytes.Buffer
+	line := func(i int) { fmt.Fprintf(&input, "line %05d %s\n", i, strings.Repeat("y", 40)) }
+	// A clean first run: current closed (0744), no journal left, and
+	// current's last page only partly used.
+	line(0)
+	first := startPiped(t, testkit.Path("multilog"), mnt, []string{"s99999", "./main"}, nil, nil, fastRetry)
+	first.w.Write(input.Bytes())
+	first.w.Close()
+	if code := first.wait(t); code != 0 {
+		t.Fatalf("first run: exit %d, stderr %q", code, first.stderr())
+	}
+	if _, err := os.Stat(filepath.Join(mnt, "main", journalName)); !os.IsNotExist(err) {
+		t.Fatalf("journal left after a clean exit: %v", err)
+	}
+	filler, err := os.Create(filepath.Join(mnt, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for chunk := bytes.Repeat([]byte{'f'}, 4096); ; {
+		if _, err := filler.Write(chunk); err != nil {
+			break
+		}
+	}
+	filler.Close()
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for i := 1; i < 400; i++ {
+		line(i)
+	}
+	if _, err := w.Write(input.Bytes()[len(line0(input.Bytes())):]); err != nil {
+		t.Fatal(err)
+	}
+	cur := filepath.Join(mnt, "main", "current")
+	before := fileSize(cur)
+	p := startPiped(t, testkit.Path("multilog"), mnt, []string{"s99999", "./main"}, r, w, fastRetry)
+	testkit.Eventually(t, 20*time.Second, func() bool { return strings.Count(p.stderr(), "pausing") >= 3 }, "no pause on the full disk")
+	if grown := fileSize(cur) - before; grown != 0 {
+		t.Errorf("%d bytes went into current with no journal to say so", grown)
+	}
+	p.cmd.Process.Kill()
+	p.wait(t)
+
+	os.Remove(filepath.Join(mnt, "filler"))
+	w.Close()
+	last := startPiped(t, testkit.Path("multilog"), mnt, []string{"s99999", "./main"}, r, nil, fastRetry)
+	if code := last.wait(t); code != 0 {
+		t.Fatalf("last run: exit %d, stderr %q", code, last.stderr())
+	}
+	if got := readLog(t, filepath.Join(mnt, "main")); !bytes.Equal(got, input.Bytes()) {
+		t.Fatalf("log is %d bytes, want the input's %d (lines lost or repeated)", len(got), input.Len())
+	}
+}
+
+func line0(b []byte) []byte { return b[:bytes.IndexByte(b, '\n')+1] }
+
+func fileSize(name string) int64 {
+	st, err := os.Stat(name)
+	if err != nil {
+		return -1
+	}
+	return st.Size()
+}

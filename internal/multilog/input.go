@@ -1,6 +1,7 @@
 package multilog
 
 import (
+	"bytes"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -67,8 +68,9 @@ func hungUp(fd int) bool {
 
 // input is 0.76's flushread(): before each read every directory's output
 // is written, a pending SIGALRM rotates every non-empty current, and after
-// SIGTERM reading stops at the next line boundary (one byte at a time
-// until then, so that nothing after that line is taken from the pipe).
+// SIGTERM reading stops at the next line boundary: nothing after that line
+// is taken from stdin (0.76 reads one byte at a time until then; from a
+// pipe we peek and cut the input after the line's newline).
 // From a pipe it peeks (pipe.go): the caller consumes what it has written.
 type input struct {
 	fd         int
@@ -90,20 +92,22 @@ func (in *input) read(buf []byte) (start, end int) {
 		if in.sig.alarm.Swap(false) {
 			in.rotateAll()
 		}
+		term := in.sig.term.Load()
+		if term && in.atNewline {
+			return 0, 0
+		}
 		in.direct = in.pipe == nil
-		if in.sig.term.Load() {
-			if in.atNewline {
-				return 0, 0
-			}
+		switch {
+		case in.pipe == nil && term:
 			// Finishing the line: one byte per read, straight into a
 			// blocking read (nothing else can change our course now).
-			if in.pipe != nil && in.pipe.carried > 0 {
-				in.pipe.consume(in.pipe.carried) // in the line buffer already
-				in.pipe.carried = 0
-			}
-			in.direct = true
 			buf = buf[:1]
-		} else if in.pipe != nil && in.pipe.carried > 0 {
+		case in.pipe == nil:
+			in.sig.wait(in.fd, -1)
+			if in.sig.alarm.Load() || in.sig.term.Load() {
+				continue
+			}
+		case in.pipe.carried > 0:
 			// stdin holds the start of a line we have, so it always polls
 			// readable: look for more, and if there is none, sleep (a
 			// signal wakes us) and look again. If the line stays
@@ -111,8 +115,7 @@ func (in *input) read(buf []byte) (start, end int) {
 			// and we wait as 0.76 waits.
 			hup := hungUp(in.fd) // before peeking: no writer can add more then
 			if n := in.pipe.peek(buf); n > in.pipe.carried {
-				in.atNewline = buf[n-1] == '\n'
-				return in.pipe.carried, n
+				return in.pipe.carried, in.cut(buf, in.pipe.carried, n, term)
 			}
 			if hup {
 				return in.pipe.carried, in.pipe.carried // EOF after a partial line
@@ -126,21 +129,32 @@ func (in *input) read(buf []byte) (start, end int) {
 			in.sig.wait(-1, step)
 			idle += step
 			continue
-		} else {
+		case term:
+			// Finishing the line: wait for input only (nothing else can
+			// change our course now), then take no more than the line.
+			pfd := []unix.PollFd{{Fd: int32(in.fd), Events: unix.POLLIN}}
+			if _, err := unix.Poll(pfd, -1); err != nil {
+				continue
+			}
+			switch n := in.pipe.peek(buf); {
+			case n == 0:
+				return 0, 0
+			case n > 0:
+				return 0, in.cut(buf, 0, n, term)
+			}
+			continue
+		default:
 			in.sig.wait(in.fd, -1)
 			if in.sig.alarm.Load() || in.sig.term.Load() {
 				continue
 			}
-			if in.pipe != nil {
-				switch n := in.pipe.peek(buf); {
-				case n == 0:
-					return 0, 0
-				case n > 0:
-					in.atNewline = buf[n-1] == '\n'
-					return 0, n
-				}
-				continue // nothing after all
+			switch n := in.pipe.peek(buf); {
+			case n == 0:
+				return 0, 0
+			case n > 0:
+				return 0, in.cut(buf, 0, n, term)
 			}
+			continue // nothing after all
 		}
 		n, err := unix.Read(in.fd, buf)
 		if err == unix.EINTR || err == unix.EAGAIN {
@@ -152,4 +166,17 @@ func (in *input) read(buf []byte) (start, end int) {
 		in.atNewline = buf[n-1] == '\n'
 		return 0, n
 	}
+}
+
+// cut ends peeked input buf[start:n] after its first newline once SIGTERM
+// has come (the rest stays in stdin for the next reader) and notes whether
+// it ends a line.
+func (in *input) cut(buf []byte, start, n int, term bool) int {
+	if term {
+		if j := bytes.IndexByte(buf[start:n], '\n'); j >= 0 {
+			n = start + j + 1
+		}
+	}
+	in.atNewline = buf[n-1] == '\n'
+	return n
 }

@@ -113,9 +113,9 @@ func curIno(fd int) uint64 {
 }
 
 // jMissing marks a journal wanted (stdin is a pipe) but not yet on disk,
-// for example because the disk was full when multilog started. It is not
-// waited for: 0.76's own warnings about current say what is wrong, and
-// every transaction begins by trying again.
+// for example because the disk was full when multilog started. The next
+// transaction waits for it (begin): a byte written to current with no
+// journal to say so would be written again after a kill.
 const jMissing = -2
 
 // startJournal writes the first record into a fresh pending file fd; on
@@ -129,12 +129,31 @@ func (d *logDir) startJournal(fd int) {
 	d.jfd = fd
 }
 
-// begin opens a transaction: nothing of it has been written yet.
+// createJournal makes the missing pending file, with the first record.
+func (d *logDir) createJournal() error {
+	fd, err := unix.Openat(d.fd, journalName, unix.O_RDWR|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return err
+	}
+	d.rec.encode(&d.jbuf)
+	w, err := unix.Pwrite(fd, d.jbuf[:], 0)
+	if w != jSize {
+		unix.Close(fd)
+		if err == nil {
+			err = unix.ENOSPC // a short write of 72 bytes: no room
+		}
+		return err
+	}
+	d.jfd = fd
+	return nil
+}
+
+// begin opens a transaction: nothing of it has been written yet. Without
+// its journal nothing is written: like a failed write to current, that
+// pauses with a warning, reading nothing, until the journal can be made.
 func (d *logDir) begin() {
 	if d.jfd == jMissing {
-		if fd, err := unix.Openat(d.fd, journalName, unix.O_RDWR|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644); err == nil {
-			d.startJournal(fd)
-		}
+		d.p.retry(d.createJournal, "unable to write to ", d.Name, "/", journalName, ", pausing")
 	}
 	if d.jfd < 0 {
 		return
@@ -186,7 +205,7 @@ func (d *logDir) recover(pipeDev, pipeIno, script uint64) {
 	d.rec = journalRec{pipeDev: pipeDev, pipeIno: pipeIno, script: script}
 	fd, err := unix.Open(journalName, unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return // begin tries again: a kill may repeat lines until it exists
+		return // begin waits for it
 	}
 	var old journalRec
 	var b [jSize]byte
