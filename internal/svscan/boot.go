@@ -2,6 +2,7 @@ package svscan
 
 import (
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -38,6 +39,7 @@ func Boot(args []string) int {
 		dir = args[1]
 	}
 	os.Setenv("PATH", BootPath)
+	defaultSignalsForChildren()
 	null, err := nullStdio()
 	if err != nil {
 		return djb.ExitTemp // nowhere left to report it
@@ -49,6 +51,23 @@ func Boot(args []string) int {
 		waitPid(pid)
 	}
 	return pipeline(dir, null)
+}
+
+// defaultSignalsForChildren makes sure svscan, and through it every
+// supervise and service, starts with SIGHUP and SIGINT at their defaults.
+// Started by a shell's "&" (an init script, rc.local) or by nohup,
+// svscanboot gets them ignored, and an ignored signal is inherited across
+// exec: svc -h and svc -i would then do nothing to any service. (0.76's
+// svscanboot, a shell script, passes them on ignored.) The Go runtime
+// already leaves every other signal at its default in children; for these
+// two it keeps an inherited SIG_IGN unless the program asks for them, so
+// svscanboot asks, and goes on ignoring them itself.
+func defaultSignalsForChildren() {
+	for _, sig := range []os.Signal{unix.SIGHUP, unix.SIGINT} {
+		if signal.Ignored(sig) {
+			signal.Notify(make(chan os.Signal, 1), sig) // never read: dropped
+		}
+	}
 }
 
 // nullStdio points descriptors 0, 1 and 2 at /dev/null and returns one of

@@ -20,7 +20,9 @@ import (
 // DIR/*/log" stops a supervise left over from an earlier svscan; svscan
 // and readproctitle run side by side with only PATH in their environment,
 // svscan's stdout and stderr going to readproctitle, whose title shows
-// svscan's warnings.
+// svscan's warnings. It is started the way a shell's "&" starts a command
+// (SIGINT and SIGQUIT ignored, and SIGHUP too, as nohup does): the services
+// must get every signal at its default, so that svc -i and -h reach them.
 func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 	unshare, err := exec.LookPath("unshare")
 	if err != nil || os.Geteuid() != 0 {
@@ -34,7 +36,7 @@ func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 		os.Symlink(tool(t, name), filepath.Join(bin, name))
 	}
 	dir := t.TempDir()
-	x := makeService(t, filepath.Join(dir, "x"), "#!/bin/sh\nenv > env.out\nexec sleep 1000\n", "")
+	x := makeService(t, filepath.Join(dir, "x"), "#!/bin/sh\nenv > env.out\ngrep SigIgn /proc/self/status > sigign.out\nexec sleep 1000\n", "")
 	os.Symlink("/nonexistent", filepath.Join(dir, "broken"))
 
 	// A supervise left over from an earlier svscan.
@@ -48,7 +50,7 @@ func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 	waitUp(t, x, 10*time.Second)
 
 	cmd := exec.Command(unshare, "-m", "/bin/sh", "-c",
-		"mount --bind \"$0\" /usr/local/bin && exec /usr/local/bin/svscanboot \"$1\"", bin, dir)
+		"trap '' HUP INT QUIT; mount --bind \"$0\" /usr/local/bin && exec /usr/local/bin/svscanboot \"$1\"", bin, dir)
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "FOO=bar"}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -107,6 +109,18 @@ func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 	}, "svscan's warning not in readproctitle's title")
 	testkit.Eventually(t, 10*time.Second, func() bool { return len(lines(filepath.Join(x, "env.out"))) > 0 },
 		"service did not run")
+	// svscanboot itself still shrugs SIGINT off, as when it was ignored.
+	syscall.Kill(boot, syscall.SIGINT)
+	testkit.Eventually(t, 10*time.Second, func() bool { return len(lines(filepath.Join(x, "sigign.out"))) > 0 },
+		"service did not record its ignored signals")
+	if l := lines(filepath.Join(x, "sigign.out")); len(l) != 1 || !strings.HasPrefix(l[0], "SigIgn:") {
+		t.Errorf("sigign.out: %q", l)
+	} else if mask, err := strconv.ParseUint(strings.TrimSpace(strings.TrimPrefix(l[0], "SigIgn:")), 16, 64); err != nil || mask&7 != 0 {
+		t.Errorf("service started with %s (HUP, INT or QUIT ignored)", l[0])
+	}
+	if p, ok := readProc(boot); !ok || p.state == 'Z' {
+		t.Errorf("svscanboot ended on SIGINT")
+	}
 	for _, kv := range lines(filepath.Join(x, "env.out")) {
 		name, value, _ := strings.Cut(kv, "=")
 		switch name {
