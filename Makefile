@@ -1,9 +1,6 @@
 # daemontools-go. Every target is a thin door to a script or a go command,
 # so that the README, .ci/run and this file say the same thing.
 GO ?= go
-# The release build: static; dtgo_rtsig lets the exec wrappers hand on the
-# signal state they started with, as C wrappers do (see daemontools(7)).
-GOFLAGS_RELEASE := -tags dtgo_rtsig -ldflags='-s -w -checklinkname=0'
 PROGRAMS := svscan svscanboot readproctitle supervise svc svok svstat \
 	fghack pgrphack multilog tai64n tai64nlocal setuidgid envuidgid \
 	envdir softlimit setlock
@@ -12,9 +9,9 @@ PROGRAMS := svscan svscanboot readproctitle supervise svc svok svstat \
 
 all: build
 
-# Every program into ./bin.
+# Every program into ./bin, as released (the recipe is in scripts/build.sh).
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath $(GOFLAGS_RELEASE) -o bin/ ./cmd/...
+	sh scripts/build.sh bin
 
 # The whole test suite (what .ci/run runs).
 test:

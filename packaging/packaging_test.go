@@ -70,9 +70,8 @@ func buildAll() error {
 			return fmt.Errorf("copy %s: %v\n%s", d, err, out)
 		}
 	}
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin+"/", "./cmd/...")
+	cmd := exec.Command("sh", "scripts/build.sh", bin)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}

@@ -66,7 +66,8 @@ func Build(dir string, names ...string) error {
 	args := append([]string{"build", "-trimpath", "-tags", "dtgo_rtsig", "-ldflags=-checklinkname=0", "-o", dir + "/"}, pkgs...)
 	cmd := exec.Command("go", args...)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as the Makefile builds them
+	// Static and with the collector of the release build (scripts/build.sh).
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOEXPERIMENT=nogreenteagc")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}

@@ -13,7 +13,7 @@ calls=${1:-2000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/bin/" \
+sh scripts/build.sh "$work/bin" \
 	./cmd/setuidgid ./cmd/envuidgid ./cmd/envdir ./cmd/softlimit \
 	./cmd/setlock ./cmd/fghack ./cmd/pgrphack
 mkdir "$work/emptyenv"

@@ -19,7 +19,7 @@ trap 'rm -rf "$WORK"' EXIT INT TERM
 [ -x "$ORACLE" ] || { echo "multilog.sh: $ORACLE missing (apt-get install daemontools)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "multilog.sh: GNU time missing (apt-get install time)" >&2; exit 1; }
 
-(cd "$TOP" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$WORK/multilog" ./cmd/multilog)
+sh "$TOP/scripts/build.sh" "$WORK" ./cmd/multilog
 
 # 1,000,000 lines of exactly 100 bytes (99 + newline), shaped like
 # qmail-send's log so that the HOW-TO's patterns have work to do.

@@ -27,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/" ./cmd/supervise
+sh scripts/build.sh "$work" ./cmd/supervise
 
 now() { date +%s%N; }
 

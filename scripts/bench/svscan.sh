@@ -27,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-CGO_ENABLED=0 go build -trimpath -o "$work/ours/" ./cmd/svscan ./cmd/supervise
+sh scripts/build.sh "$work/ours" ./cmd/svscan ./cmd/supervise
 mkdir -p "$work/path-C" "$work/path-ours"
 ln -s /usr/bin/supervise "$work/path-C/supervise"
 ln -s "$work/ours/supervise" "$work/path-ours/supervise"

@@ -13,7 +13,7 @@ LINES=${LINES:-1000000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 
-CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/" ./cmd/tai64n ./cmd/tai64nlocal
+sh scripts/build.sh "$work" ./cmd/tai64n ./cmd/tai64nlocal
 
 # 99 characters and a newline, varied like a qmail send log.
 awk -v n="$LINES" 'BEGIN {
