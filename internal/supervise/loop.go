@@ -27,7 +27,7 @@ func (s *supervisor) run() {
 			return
 		}
 		var c [1]byte
-		if n, _ := unix.Read(s.control, c[:]); n == 1 {
+		if rawRead(s.control, c[:]) == 1 {
 			s.command(c[0])
 		}
 	}
@@ -58,11 +58,11 @@ func (s *supervisor) wait() {
 func (s *supervisor) reap() (exit bool) {
 	for {
 		var ws unix.WaitStatus
-		r, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		r, err := rawWait4(&ws)
 		if err == unix.EINTR {
 			continue
 		}
-		if err != nil || r <= 0 {
+		if err != 0 || r <= 0 {
 			break
 		}
 		if r == s.pid {
@@ -88,7 +88,7 @@ func (s *supervisor) reap() (exit bool) {
 // childGone records that the service is down.
 func (s *supervisor) childGone() {
 	if s.pidfd >= 0 {
-		unix.Close(s.pidfd)
+		rawClose(s.pidfd)
 	}
 	s.pid, s.pidfd = 0, -1
 	s.pidChanged()
@@ -147,6 +147,6 @@ func (s *supervisor) command(c byte) {
 // it is running.
 func (s *supervisor) kill(sig unix.Signal) {
 	if s.pid != 0 {
-		unix.Kill(s.pid, sig)
+		rawKill(s.pid, sig)
 	}
 }

@@ -44,9 +44,9 @@ func (s *supervisor) start() {
 		s.forkFailed = true
 		return
 	}
-	s.pid, s.pidfd = pid, pidfdOf(pid)
-	s.paused = false
-	s.pidChanged()
+	s.pid, s.paused = pid, false
+	s.pidChanged() // stamped as soon as fork returns, as 0.76 does
+	s.pidfd = pidfdOf(pid)
 	s.announce()
 	deepSleep(restartDelay())
 }
@@ -61,8 +61,8 @@ func restartDelay() time.Duration {
 		return defaultDelay
 	}
 	var buf [16]byte
-	n, _ := unix.Read(fd, buf[:])
-	unix.Close(fd)
+	n := rawRead(fd, buf[:])
+	rawClose(fd)
 	if ms, ok := parseMillis(buf[:max(n, 0)]); ok {
 		return time.Duration(ms) * time.Millisecond
 	}
@@ -91,8 +91,8 @@ func parseMillis(b []byte) (int, bool) {
 // on kernels before 5.3 (supervise then polls for the exit instead). No
 // one else can reap our child, so the pid cannot be reused meanwhile.
 func pidfdOf(pid int) int {
-	fd, err := unix.PidfdOpen(pid, 0)
-	if err != nil {
+	fd, err := rawPidfdOpen(pid)
+	if err != 0 {
 		return -1
 	}
 	return fd

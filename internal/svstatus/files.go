@@ -36,12 +36,12 @@ func Write(r Record) error {
 	if err != nil {
 		return &WriteError{"open", err}
 	}
-	n, err := unix.Write(fd, b[:])
-	unix.Close(fd)
-	if err != nil {
-		return &WriteError{"write", err}
+	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
+	if e != 0 {
+		return &WriteError{"write", e}
 	}
-	if n < Size {
+	if int(n) < Size {
 		return &WriteError{"write", ErrPartialWrite}
 	}
 	if err := statusNewPath.RenameTo(statusPath); err != nil {
@@ -120,9 +120,14 @@ var atFDCWD = uintptr(cwd)
 
 var cwd = unix.AT_FDCWD
 
+// The system calls on a SysPath, and Write's, are raw: supervise makes
+// them in the middle of a restart, and told about them the runtime would
+// hand its only P to another thread whenever one took more than 20
+// microseconds (see supervise's raw.go). None of them waits for anything.
+
 // Open is open(2) with flags and perm; the result is a raw descriptor.
 func (p SysPath) Open(flags int, perm uint32) (int, error) {
-	fd, _, e := unix.Syscall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(p.p)), uintptr(flags), uintptr(perm), 0, 0)
+	fd, _, e := unix.RawSyscall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(p.p)), uintptr(flags), uintptr(perm), 0, 0)
 	if e != 0 {
 		return -1, e
 	}
@@ -131,7 +136,7 @@ func (p SysPath) Open(flags int, perm uint32) (int, error) {
 
 // RenameTo is rename(2) from p to q.
 func (p SysPath) RenameTo(q SysPath) error {
-	_, _, e := unix.Syscall6(unix.SYS_RENAMEAT2, atFDCWD, uintptr(unsafe.Pointer(p.p)), atFDCWD, uintptr(unsafe.Pointer(q.p)), 0, 0)
+	_, _, e := unix.RawSyscall6(unix.SYS_RENAMEAT2, atFDCWD, uintptr(unsafe.Pointer(p.p)), atFDCWD, uintptr(unsafe.Pointer(q.p)), 0, 0)
 	if e != 0 {
 		return e
 	}
