@@ -22,8 +22,5 @@ go test -count=1 -timeout 40m ./...
 sh scripts/fault.sh
 
 if [ -f vm-tests/run.sh ]; then
-	# Known open bug (issue 7): under sysvinit, services started through
-	# /etc/init.d/svscan still have SIGINT ignored, so svc -i does nothing.
-	# Shown as XFAIL, not hidden; remove this once it is fixed.
-	DAEMONTOOLS_VM_XFAIL=${DAEMONTOOLS_VM_XFAIL:-sysv:C3-options} sh vm-tests/run.sh
+	sh vm-tests/run.sh
 fi
