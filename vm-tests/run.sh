@@ -12,8 +12,9 @@
 #                            (default /var/cache/daemontools-go-vm)
 #   DAEMONTOOLS_VM_VARIANTS  default "systemd sysv rclocal"
 #   DAEMONTOOLS_VM_DEB       a .deb to test instead of building dist/
-#   DAEMONTOOLS_VM_ACCEL     kvm, tcg or probe (default tcg: on this kind of
-#                            nested host KVM passed the probe, then hung guests)
+#   DAEMONTOOLS_VM_ACCEL     kvm, tcg or probe (default probe: KVM for a
+#                            variant whose kernel boots twice under it, and
+#                            that variant again under TCG if a KVM boot hangs)
 #   DAEMONTOOLS_VM_MEM       guest memory in MiB (default 512)
 #   DAEMONTOOLS_VM_TIMEOUT   seconds per boot (default 240 with KVM, 480 TCG)
 #   DAEMONTOOLS_VM_MIRROR    Debian mirror (default: the one apt uses)
@@ -74,16 +75,23 @@ probe_accel() {
 		-drive file="$p",format=raw,if=floppy >/dev/null 2>&1 || rc=$?
 	[ "$rc" = 33 ]
 }
-# KVM must work twice in a row: on this kind of nested host it has been
-# seen to run a guest once and then not again.
-ACCEL=${DAEMONTOOLS_VM_ACCEL:-tcg}
+# The boot sector is only a first filter. On nested hosts KVM has been seen
+# to run it and then hang real guests, so a variant uses KVM only once its
+# own kernel and initramfs boot twice under it (probe_kernel), and a KVM
+# boot that hangs is done again, on a fresh image, under TCG (run_variant).
+ACCEL=${DAEMONTOOLS_VM_ACCEL:-probe}
 if [ "$ACCEL" = probe ]; then
 	ACCEL=tcg
-	[ -w /dev/kvm ] && probe_accel kvm 8 && probe_accel kvm 8 && ACCEL=kvm
+	[ -w /dev/kvm ] && probe_accel kvm 8 && probe_accel kvm 8 && ACCEL=probe
 fi
-probe_accel "$ACCEL" 30 || die "qemu cannot run a guest with -accel $ACCEL"
-if [ "$ACCEL" = kvm ]; then TIMEOUT=${DAEMONTOOLS_VM_TIMEOUT:-240}; else TIMEOUT=${DAEMONTOOLS_VM_TIMEOUT:-480}; fi
-say "accelerator $ACCEL, $MEM MiB per guest, $TIMEOUT s per boot"
+[ "$ACCEL" = probe ] || probe_accel "$ACCEL" 30 || die "qemu cannot run a guest with -accel $ACCEL"
+timeout_for() { # ACCEL
+	if [ "$1" = kvm ]; then echo "${DAEMONTOOLS_VM_TIMEOUT:-240}"; else echo "${DAEMONTOOLS_VM_TIMEOUT:-480}"; fi
+}
+case $ACCEL in
+probe) say "accelerator: KVM where a variant's kernel boots under it, else TCG; $MEM MiB per guest" ;;
+*) say "accelerator $ACCEL, $MEM MiB per guest, $(timeout_for "$ACCEL") s per boot" ;;
+esac
 
 # ------------------------------------------------------------ trees
 apt_mirror() {
@@ -261,7 +269,7 @@ configure_variant() { # VARIANT TREE
 mini_initrd() {
 	t=$1 out=$2 r=$(mktemp -d "$WORK/initrd.XXXXXX")
 	mkdir -p "$r/bin" "$r/dev" "$r/proc" "$r/sys" "$r/root" "$r/run" "$r/modules"
-	for b in /bin/dash /bin/kmod /bin/mount /sbin/switch_root /bin/sleep; do
+	for b in /bin/dash /bin/kmod /bin/mount /bin/umount /sbin/switch_root /bin/sleep; do
 		for f in $b $(chroot "$t" ldd $b | grep -o '/[^ ]*'); do
 			mkdir -p "$r$(dirname "$f")"
 			cp "$t$(chroot "$t" readlink -f "$f")" "$r$f"
@@ -348,16 +356,29 @@ check_rpm() {
 }
 
 # ------------------------------------------------------------ boot
-boot() { # VARIANT N
-	v=$1 n=$2 d=$WORK/$1 i=$(init_of "$1")
-	rc=0
-	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -m "$MEM" -smp 1 \
+qemu_boot() { # ACCEL TIMEOUT VARIANT-DIR CONSOLE RESULTS [EXTRA-KERNEL-ARGS]
+	timeout -k 10 "$2" qemu-system-x86_64 -accel "$1" -m "$MEM" -smp 1 \
 		-display none -nodefaults -no-reboot -nic none \
-		-kernel "$CACHE/kernel/vmlinuz" -initrd "$d/initrd" \
-		-append "root=/dev/vda rw console=ttyS0 panic=-1 mitigations=off" \
-		-drive file="$d/image.raw",format=raw,if=virtio,cache=unsafe \
-		-serial file:"$d/console$n.log" -serial file:"$d/results$n.txt" || rc=$?
-	[ "$rc" = 0 ] || echo "FAIL $v boot$n qemu exit $rc (124: timed out after $TIMEOUT s)" >>"$d/host.txt"
+		-kernel "$CACHE/kernel/vmlinuz" -initrd "$3/initrd" \
+		-append "root=/dev/vda rw console=ttyS0 panic=-1 mitigations=off${6:+ $6}" \
+		-drive file="$3/image.raw",format=raw,if=virtio,cache=unsafe \
+		-serial file:"$4" -serial file:"$5"
+}
+
+# probe_kernel VARIANT: whether the variant's kernel and initramfs boot
+# under KVM, find the disk and run /init (which ends at once on dtprobe).
+probe_kernel() {
+	d=$WORK/$1
+	qemu_boot kvm 30 "$d" "$d/probe.log" /dev/null dtprobe >/dev/null 2>&1 || :
+	grep -q '^DTPROBE OK' "$d/probe.log" 2>/dev/null
+}
+
+boot() { # VARIANT N ACCEL
+	v=$1 n=$2 d=$WORK/$1 t=$(timeout_for "$3")
+	rc=0
+	qemu_boot "$3" "$t" "$d" "$d/console$n.log" "$d/results$n.txt" || rc=$?
+	[ "$rc" = 0 ] || echo "FAIL $v boot$n qemu exit $rc (124: timed out after $t s)" >>"$d/host.txt"
+	return "$rc"
 }
 
 image_cat() { debugfs -R "cat $2" "$1" 2>/dev/null; }
@@ -403,13 +424,41 @@ run_variant() { # VARIANT: prepare, two boots, checks; results in $WORK/V/all.tx
 	}
 	: >"$d/host.txt"
 	echo "INFO $v image ready in $(($(date +%s) - t0)) s" >>"$d/host.txt"
+	a=$ACCEL
+	if [ "$a" = probe ]; then
+		a=tcg
+		probe_kernel "$v" && probe_kernel "$v" && a=kvm
+		echo "INFO $v accelerator $a (kernel probe under KVM: $(grep '^DTPROBE' "$d/probe.log" 2>/dev/null || echo failed))" >>"$d/host.txt"
+	fi
+	run_boots "$v" "$a" && return 0
+	# KVM hung this guest: the whole variant again, under emulation.
+	hung=$(cat "$d/host.txt")
+	prepare "$v" >"$WORK/prepare-$v.log" 2>&1 || {
+		mkdir -p "$d"
+		echo "FAIL $v prepare the image again (log: $WORK/prepare-$v.log)" >"$d/host.txt"
+		return 0
+	}
+	printf '%s\n' "$hung" | grep -v '^FAIL' >"$d/host.txt"
+	echo "INFO $v a KVM boot hung; the variant again under TCG" >>"$d/host.txt"
+	run_boots "$v" tcg || :
+}
+
+# run_boots VARIANT ACCEL: the two boots and the host checks after each.
+# Status 1 when a KVM boot hung and ACCEL was chosen by probing, so that
+# the caller can do the variant again under TCG.
+run_boots() {
 	for n in 1 2; do
 		t1=$(date +%s)
-		boot "$v" $n
-		echo "INFO $v boot$n took $(($(date +%s) - t1)) s" >>"$d/host.txt"
-		host_checks "$v" $n >>"$d/host.txt"
-		grep -q "^DONE $v boot$n" "$d/results$n.txt" 2>/dev/null || break
+		rc=0
+		boot "$1" $n "$2" || rc=$?
+		if [ "$rc" = 124 ] && [ "$2" = kvm ] && [ "$ACCEL" = probe ]; then
+			return 1
+		fi
+		echo "INFO $1 boot$n took $(($(date +%s) - t1)) s" >>"$WORK/$1/host.txt"
+		host_checks "$1" $n >>"$WORK/$1/host.txt"
+		grep -q "^DONE $1 boot$n" "$WORK/$1/results$n.txt" 2>/dev/null || break
 	done
+	return 0
 }
 
 # ------------------------------------------------------------ main
