@@ -230,3 +230,13 @@ func exitCode(t *testing.T, cmd *exec.Cmd) int {
 func oracleOf(t *testing.T) string { return testkit.Oracle(t, "multilog") }
 
 func ourMultilog() string { return testkit.Path("multilog") }
+
+// namesIn lists dir's entries (without . and ..), for the tests.
+func namesIn(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
+}

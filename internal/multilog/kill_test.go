@@ -55,7 +55,7 @@ func TestKillDuringRotationLosesNoAcceptedLine(t *testing.T) {
 		first := seq
 		last := batch(30)
 		if !testkit.Poll(20*time.Second, func() bool { return bytes.Contains(readLog(t, dir), []byte(last+"\n")) }) {
-			names, _ := readNames(dir)
+			names, _ := namesIn(dir)
 			t.Fatalf("kill %d: batch not written; stderr %q; files %q", k, p.stderr(), names)
 		}
 		for i := first; i < seq; i++ {
@@ -121,7 +121,7 @@ func TestKillDuringRotationLosesNoAcceptedLine(t *testing.T) {
 }
 
 func logFiles(t *testing.T, dir string) []string {
-	names, err := readNames(dir)
+	names, err := namesIn(dir)
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}

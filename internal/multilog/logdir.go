@@ -1,7 +1,6 @@
 package multilog
 
 import (
-	"os"
 	"strings"
 	"syscall"
 
@@ -139,12 +138,13 @@ func (d *logDir) salvage() (int, bool) {
 
 // finish gives file its final name @TAI64N.code (unless it already has a
 // second link from an interrupted finish), removes the old name and prunes.
-// The working directory is the log directory.
+// It names files relative to the directory's descriptor, not the working
+// directory, so that it can run in the background (see finisher.go).
 func (d *logDir) finish(file string, code byte) {
 	p := d.p
 	var st unix.Stat_t
 	for {
-		err := unix.Stat(file, &st)
+		err := unix.Fstatat(d.fd, file, &st, 0)
 		if err == nil {
 			break
 		}
@@ -156,14 +156,14 @@ func (d *logDir) finish(file string, code byte) {
 	if st.Nlink == 1 {
 		for {
 			name := string(append(tai64.Now().AppendLabel(make([]byte, 0, 27)), '.', code))
-			err := unix.Link(file, name)
+			err := unix.Linkat(d.fd, file, d.fd, name, 0)
 			if err == nil {
 				break
 			}
 			p.pause(err, "unable to link to ", d.Name, "/", name, ", pausing")
 		}
 	}
-	p.retry(func() error { return unix.Unlink(file) }, "unable to remove ", d.Name, "/", file, ", pausing")
+	p.retry(func() error { return unix.Unlinkat(d.fd, file, 0) }, "unable to remove ", d.Name, "/", file, ", pausing")
 	for !d.prune() {
 	}
 }
@@ -172,7 +172,7 @@ func (d *logDir) finish(file string, code byte) {
 // them (names starting '@', at least 25 bytes; oldest = lowest first 25
 // bytes). It reports whether the files fit.
 func (d *logDir) prune() bool {
-	names, err := readNames(".")
+	names, err := readNames(d.fd)
 	if err != nil {
 		d.p.pause(err, "unable to read ", d.Name, ", pausing")
 		return false
@@ -192,7 +192,7 @@ func (d *logDir) prune() bool {
 	}
 	for _, n := range names {
 		if len(n) >= tai64.LabelLen && n[0] == '@' && strings.HasPrefix(n, oldest) {
-			if err := unix.Unlink(n); err != nil {
+			if err := unix.Unlinkat(d.fd, n, 0); err != nil {
 				// 0.76 ignores this and spins; we say so and pause.
 				d.p.pause(err, "unable to remove ", d.Name, "/", n, ", pausing")
 			}
@@ -202,13 +202,27 @@ func (d *logDir) prune() bool {
 	return true // nothing sorts below "@z": 0.76 would spin forever
 }
 
-func readNames(dir string) ([]string, error) {
-	f, err := os.Open(dir)
+// readNames lists the directory dirfd (without . and ..) with plain open
+// and getdents: os.Open would also set the descriptor up for the network
+// poller, a handful of system calls more at every rotation.
+func readNames(dirfd int) ([]string, error) {
+	fd, err := unix.Openat(dirfd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return f.Readdirnames(-1)
+	defer unix.Close(fd)
+	var buf [8192]byte
+	var names []string
+	for {
+		n, err := unix.ReadDirent(fd, buf[:])
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
 }
 
 // rotate is 0.76's fullcurrent(): current becomes previous (fsynced, mode

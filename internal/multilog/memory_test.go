@@ -30,7 +30,7 @@ func TestLongLineStreamsInConstantMemory(t *testing.T) {
 		t.Errorf("peak RSS %d KiB for a %d-byte line", rss, total)
 	}
 	dir := filepath.Join(work, "d")
-	names, _ := readNames(dir)
+	names, _ := namesIn(dir)
 	sort.Strings(names)
 	var sizes []int64
 	for _, n := range names {

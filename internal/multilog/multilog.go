@@ -234,7 +234,7 @@ func (m *run) emit(line []byte, complete bool) {
 			}
 		case Status:
 			if selected {
-				m.status[i].write(m.p, line)
+				m.status[i].set(line)
 			}
 		case Dir:
 			m.dirs[a.Dir].selected = selected
@@ -298,6 +298,11 @@ func (m *run) flushAll() {
 
 // writeAll puts everything pending into the files (a real read is next).
 func (m *run) writeAll() {
+	for _, s := range m.status {
+		if s != nil {
+			s.flush(m.p)
+		}
+	}
 	for _, d := range m.dirs {
 		d.flush()
 		d.drain()

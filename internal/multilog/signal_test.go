@@ -162,7 +162,7 @@ func TestAlarmRotatesSameAs076(t *testing.T) {
 }
 
 func countFinished(dir string) int {
-	names, _ := readNames(dir)
+	names, _ := namesIn(dir)
 	n := 0
 	for _, name := range names {
 		if strings.HasPrefix(name, "@") {
