@@ -42,6 +42,7 @@ type logDir struct {
 
 	sink
 	journal
+	bg       finisher
 	selected bool // for the line being handled
 }
 
@@ -140,8 +141,10 @@ func (d *logDir) salvage() (int, bool) {
 // second link from an interrupted finish), removes the old name and prunes.
 // It names files relative to the directory's descriptor, not the working
 // directory, so that it can run in the background (see finisher.go).
-func (d *logDir) finish(file string, code byte) {
-	p := d.p
+func (d *logDir) finish(file string, code byte) { d.finishWith(d.p, file, code) }
+
+// finishWith is finish pausing with p.
+func (d *logDir) finishWith(p *pauser, file string, code byte) {
 	var st unix.Stat_t
 	for {
 		err := unix.Fstatat(d.fd, file, &st, 0)
@@ -164,17 +167,17 @@ func (d *logDir) finish(file string, code byte) {
 		}
 	}
 	p.retry(func() error { return unix.Unlinkat(d.fd, file, 0) }, "unable to remove ", d.Name, "/", file, ", pausing")
-	for !d.prune() {
+	for !d.prune(p) {
 	}
 }
 
 // prune removes the oldest finished file while there are Num or more of
 // them (names starting '@', at least 25 bytes; oldest = lowest first 25
 // bytes). It reports whether the files fit.
-func (d *logDir) prune() bool {
+func (d *logDir) prune(p *pauser) bool {
 	names, err := readNames(d.fd)
 	if err != nil {
-		d.p.pause(err, "unable to read ", d.Name, ", pausing")
+		p.pause(err, "unable to read ", d.Name, ", pausing")
 		return false
 	}
 	oldest := "@z"
@@ -194,7 +197,7 @@ func (d *logDir) prune() bool {
 		if len(n) >= tai64.LabelLen && n[0] == '@' && strings.HasPrefix(n, oldest) {
 			if err := unix.Unlinkat(d.fd, n, 0); err != nil {
 				// 0.76 ignores this and spins; we say so and pause.
-				d.p.pause(err, "unable to remove ", d.Name, "/", n, ", pausing")
+				p.pause(err, "unable to remove ", d.Name, "/", n, ", pausing")
 			}
 			return false
 		}
@@ -228,9 +231,24 @@ func readNames(dirfd int) ([]string, error) {
 // rotate is 0.76's fullcurrent(): current becomes previous (fsynced, mode
 // 0744), a new current is opened, and previous is finished as .s, through
 // the processor if there is one. Every failing step is retried forever.
+// Without a processor the fsync and the finishing are done in the
+// background (finisher.go).
 func (d *logDir) rotate() {
 	p := d.p
+	d.waitFinished()
 	p.retry(func() error { return unix.Fchdir(d.fd) }, "unable to switch to ", d.Name, ", pausing")
+	if !d.HasProcessor {
+		d.rotating(false)
+		p.retry(func() error { return unix.Rename("current", "previous") },
+			"unable to rename current to previous in directory ", d.Name, ", pausing")
+		old := d.cur
+		d.cur = d.create("current")
+		d.used, d.size = 0, 0
+		d.rotating(true)
+		p.retry(func() error { return unix.Fchmod(d.cur, 0o644) }, "unable to set mode of ", d.Name, "/current, pausing")
+		d.finishLater(old)
+		return
+	}
 	d.syncFd(d.cur, "current")
 	d.rotating(false)
 	unix.Close(d.cur)
@@ -241,16 +259,13 @@ func (d *logDir) rotate() {
 	d.rotating(true)
 	p.retry(func() error { return unix.Fchmod(d.cur, 0o644) }, "unable to set mode of ", d.Name, "/current, pausing")
 	p.retry(func() error { return unix.Chmod("previous", 0o744) }, "unable to set mode of ", d.Name, "/previous, pausing")
-	if !d.HasProcessor {
-		d.finish("previous", 's')
-		return
-	}
 	d.process()
 }
 
 // close is 0.76's c_quit() for one directory: current is synced and marked
 // finished cleanly with the owner-execute bit.
 func (d *logDir) close() {
+	d.waitFinished()
 	d.forget()
 	d.syncFd(d.cur, "current")
 	d.p.retry(func() error { return unix.Fchmod(d.cur, 0o744) }, "unable to set mode of ", d.Name, "/current, pausing")

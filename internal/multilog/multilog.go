@@ -304,6 +304,7 @@ func (m *run) writeAll() {
 		}
 	}
 	for _, d := range m.dirs {
+		d.troubled()
 		d.flush()
 		d.drain()
 	}

@@ -3,6 +3,7 @@ package multilog
 import (
 	"os"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -33,11 +34,20 @@ func retryDelay() time.Duration {
 type pauser struct {
 	stderr *os.File
 	delay  time.Duration
+	paused *atomic.Bool // if not nil, set at each pause
+}
+
+// watched is p, also setting flag whenever it pauses.
+func (p *pauser) watched(flag *atomic.Bool) *pauser {
+	return &pauser{stderr: p.stderr, delay: p.delay, paused: flag}
 }
 
 // pause is 0.76's pause3/pause5: "multilog: warning: PARTS: ERR", then sleep.
 func (p *pauser) pause(err error, parts ...string) {
 	djb.WarnErr(p.stderr, prog, err, parts...)
+	if p.paused != nil {
+		p.paused.Store(true)
+	}
 	time.Sleep(p.delay)
 }
 
