@@ -114,8 +114,9 @@ func list() ([]string, error) {
 	return names, err
 }
 
-// readFile reads a whole file as 0.76's openreadclose does: opened
-// read-only and non-blocking, read to the end.
+// readFile reads a file as 0.76's openreadclose does (opened read-only
+// and non-blocking), but only up to its first newline: nothing after it
+// counts, and 0.76's reading of all of it made a huge file cost memory.
 func readFile(name string) ([]byte, error) {
 	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -123,8 +124,22 @@ func readFile(name string) ([]byte, error) {
 	}
 	defer unix.Close(fd)
 	var out []byte
-	err = chunks(fd, 4096, unix.Read, func(b []byte) { out = append(out, b...) })
-	return out, err
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.Read(fd, buf)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return nil, err
+		case n <= 0:
+			return out, nil
+		}
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			return append(out, buf[:i+1]...), nil
+		}
+		out = append(out, buf[:n]...)
+	}
 }
 
 // chunks calls read on fd until it returns 0 or an error other than
