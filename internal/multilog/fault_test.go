@@ -36,31 +36,14 @@ func readLog(t *testing.T, dir string) []byte {
 // paused (the writer is held back), and resumes losing nothing once
 // space is freed.
 func TestDiskFullPausesAndLosesNothing(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a tmpfs")
-	}
-	mnt := t.TempDir()
-	if err := syscall.Mount("none", mnt, "tmpfs", 0, "size=1m"); err != nil {
-		t.Skipf("cannot mount tmpfs: %v", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	mnt := smallTmpfs(t)
 	// Started before the disk fills, so that its journal (stdin is a
 	// pipe) is on disk already; TestNoOutputWithoutJournalOnFullDisk is
 	// the start on a full disk.
 	p := startPiped(t, testkit.Path("multilog"), mnt, []string{"s4096", "n1000", "./main"}, nil, nil, fastRetry)
 	testkit.Eventually(t, 20*time.Second, func() bool { return fileSize(filepath.Join(mnt, "main", journalName)) > 0 }, "no journal")
 	// Fill the file system.
-	filler, err := os.Create(filepath.Join(mnt, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	chunk := bytes.Repeat([]byte{'f'}, 4096)
-	for {
-		if _, err := filler.Write(chunk); err != nil {
-			break
-		}
-	}
-	filler.Close()
+	fill(t, mnt)
 
 	var input bytes.Buffer
 	for i := 0; i < 3000; i++ { // well over what the pipe and one read hold
@@ -109,13 +92,9 @@ func TestDiskFullPausesAndLosesNothing(t *testing.T) {
 
 func sortStrings(s []string) { sort.Strings(s) }
 
-// A multilog that starts on a full disk cannot write its journal. It must
-// not write to current until it can: otherwise a kill after some bytes
-// went into current (its last page still had room) and before they were
-// taken out of the pipe has the next multilog write them a second time.
-// (Found by the fault suite: 120 lines twice after a TERM removed the
-// journal and the restarted logger met a full disk.)
-func TestNoOutputWithoutJournalOnFullDisk(t *testing.T) {
+// smallTmpfs mounts a 1 MiB tmpfs for the test (root only).
+func smallTmpfs(t *testing.T) string {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to mount a tmpfs")
 	}
@@ -124,6 +103,32 @@ func TestNoOutputWithoutJournalOnFullDisk(t *testing.T) {
 		t.Skipf("cannot mount tmpfs: %v", err)
 	}
 	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	return mnt
+}
+
+// fill fills the file system at mnt to its last page with mnt/filler.
+func fill(t *testing.T, mnt string) {
+	t.Helper()
+	filler, err := os.Create(filepath.Join(mnt, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer filler.Close()
+	for chunk := bytes.Repeat([]byte{'f'}, 4096); ; {
+		if _, err := filler.Write(chunk); err != nil {
+			return
+		}
+	}
+}
+
+// A multilog that starts on a full disk cannot write its journal. It must
+// not write to current until it can: otherwise a kill after some bytes
+// went into current (its last page still had room) and before they were
+// taken out of the pipe has the next multilog write them a second time.
+// (Found by the fault suite: 120 lines twice after a TERM removed the
+// journal and the restarted logger met a full disk.)
+func TestNoOutputWithoutJournalOnFullDisk(t *testing.T) {
+	mnt := smallTmpfs(t)
 	var input bytes.Buffer
 	line := func(i int) { fmt.Fprintf(&input, "line %05d %s\n", i, strings.Repeat("y", 40)) }
 	// A clean first run: current closed (0744), no journal left, and
@@ -138,16 +143,7 @@ func TestNoOutputWithoutJournalOnFullDisk(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(mnt, "main", journalName)); !os.IsNotExist(err) {
 		t.Fatalf("journal left after a clean exit: %v", err)
 	}
-	filler, err := os.Create(filepath.Join(mnt, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for chunk := bytes.Repeat([]byte{'f'}, 4096); ; {
-		if _, err := filler.Write(chunk); err != nil {
-			break
-		}
-	}
-	filler.Close()
+	fill(t, mnt)
 
 	r, w, err := os.Pipe()
 	if err != nil {

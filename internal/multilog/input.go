@@ -136,11 +136,8 @@ func (in *input) read(buf []byte) (start, end int) {
 			if _, err := unix.Poll(pfd, -1); err != nil {
 				continue
 			}
-			switch n := in.pipe.peek(buf); {
-			case n == 0:
-				return 0, 0
-			case n > 0:
-				return 0, in.cut(buf, 0, n, term)
+			if end, ok := in.fresh(buf, term); ok {
+				return 0, end
 			}
 			continue
 		default:
@@ -148,11 +145,8 @@ func (in *input) read(buf []byte) (start, end int) {
 			if in.sig.alarm.Load() || in.sig.term.Load() {
 				continue
 			}
-			switch n := in.pipe.peek(buf); {
-			case n == 0:
-				return 0, 0
-			case n > 0:
-				return 0, in.cut(buf, 0, n, term)
+			if end, ok := in.fresh(buf, term); ok {
+				return 0, end
 			}
 			continue // nothing after all
 		}
@@ -166,6 +160,18 @@ func (in *input) read(buf []byte) (start, end int) {
 		in.atNewline = buf[n-1] == '\n'
 		return 0, n
 	}
+}
+
+// fresh peeks at stdin, which polled readable: end is 0 at end of input;
+// ok is false when it held nothing after all.
+func (in *input) fresh(buf []byte, term bool) (end int, ok bool) {
+	switch n := in.pipe.peek(buf); {
+	case n == 0:
+		return 0, true
+	case n > 0:
+		return in.cut(buf, 0, n, term), true
+	}
+	return 0, false
 }
 
 // cut ends peeked input buf[start:n] after its first newline once SIGTERM
