@@ -70,6 +70,16 @@ func TestOddInputsSameAs076(t *testing.T) {
 	}
 }
 
+// One status file named by two actions, selecting different lines, and two
+// status files: each ends with the line 0.76 wrote to it last, although
+// ours writes them once per read (found by the fault suite's fuzzer).
+func TestStatusFilesLastWriteSameAs076(t *testing.T) {
+	input := []byte(" bb\nxx\n bb\n *\t**a**bba\n")
+	same(t, []string{"=st0", "-*", "+ bb", "./d2", "=st0"}, input)
+	same(t, []string{"=st0", "-*", "+ bb", "=st0", "+*", "=st1", "./d"}, input)
+	same(t, []string{"-*", "+ bb", "=st0", "+*", "=st0"}, append(input, "yy\n"...))
+}
+
 // Arguments that are not actions are ignored; t counts only first; s and
 // n parse digits only and clamp.
 func TestScriptQuirksSameAs076(t *testing.T) {

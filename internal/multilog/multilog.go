@@ -8,7 +8,9 @@ package multilog
 
 import (
 	"bytes"
+	"cmp"
 	"os"
+	"slices"
 
 	"golang.org/x/sys/unix"
 
@@ -68,13 +70,15 @@ func Main(args []string, stdin, stderr *os.File) int {
 
 // run is one multilog process: the script, its files, and the line being read.
 type run struct {
-	script    *Script
-	p         *pauser
-	pipe      *peeker // nil: stdin is not a pipe
-	scriptSum uint64  // for the journal
-	dirs      []*logDir
-	status    []*statusFile // by action index; nil for other actions
-	alerts    []byte
+	script      *Script
+	p           *pauser
+	pipe        *peeker // nil: stdin is not a pipe
+	scriptSum   uint64  // for the journal
+	dirs        []*logDir
+	status      []*statusFile // by action index; nil for other actions
+	statusSeq   uint64        // changes to status files so far
+	dirtyStatus []*statusFile
+	alerts      []byte
 
 	state   int // where the current line is: idle, head, tail
 	line    [lineMax]byte
@@ -234,7 +238,8 @@ func (m *run) emit(line []byte, complete bool) {
 			}
 		case Status:
 			if selected {
-				m.status[i].set(line)
+				m.statusSeq++
+				m.status[i].set(line, m.statusSeq)
 			}
 		case Dir:
 			m.dirs[a.Dir].selected = selected
@@ -298,16 +303,27 @@ func (m *run) flushAll() {
 
 // writeAll puts everything pending into the files (a real read is next).
 func (m *run) writeAll() {
-	for _, s := range m.status {
-		if s != nil {
-			s.flush(m.p)
-		}
-	}
+	m.flushStatus()
 	for _, d := range m.dirs {
 		d.troubled()
 		d.flush()
 		d.drain()
 	}
+}
+
+// flushStatus writes every changed =file, oldest change first.
+func (m *run) flushStatus() {
+	dirty := m.dirtyStatus[:0]
+	for _, s := range m.status {
+		if s != nil && s.dirty {
+			dirty = append(dirty, s)
+		}
+	}
+	slices.SortFunc(dirty, func(a, b *statusFile) int { return cmp.Compare(a.seq, b.seq) })
+	for _, s := range dirty {
+		s.flush(m.p)
+	}
+	m.dirtyStatus = dirty[:0]
 }
 
 // rotateAll is SIGALRM: every current that is not empty is rotated.

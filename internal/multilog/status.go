@@ -11,12 +11,15 @@ import "golang.org/x/sys/unix"
 // directories' output is written too: the file says the same once a read's
 // worth of input is handled, with one write instead of one per line (a
 // third of multilog's system time for the HOW-TO's qmail-send script).
+// Files are written in the order of their last change (seq), so that a
+// file named by two actions ends with the line 0.76 wrote last.
 type statusFile struct {
 	name  string
 	fd    int
 	buf   [lineMax + 1]byte
-	used  int  // buf[:used] may hold bytes other than '\n'
-	dirty bool // buf is newer than the file
+	used  int    // buf[:used] may hold bytes other than '\n'
+	dirty bool   // buf is newer than the file
+	seq   uint64 // when buf last changed
 }
 
 // openStatus is 0.76's f_init for one file: create it (append, 0600),
@@ -37,8 +40,9 @@ func openStatus(p *pauser, name string) (*statusFile, int) {
 	return s, 0
 }
 
-// set makes line the file's next contents.
-func (s *statusFile) set(line []byte) {
+// set makes line the file's next contents; seq orders the changes.
+func (s *statusFile) set(line []byte, seq uint64) {
+	s.seq = seq
 	n := copy(s.buf[:lineMax], line)
 	for i := n; i < s.used; i++ {
 		s.buf[i] = '\n'
