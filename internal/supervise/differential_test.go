@@ -23,7 +23,15 @@ var (
 func transcript(t *testing.T, bin string) []string {
 	svc, svok, svstat := testkit.Oracle(t, "svc"), testkit.Oracle(t, "svok"), testkit.Oracle(t, "svstat")
 	// The service ignores TERM, so that "want down" can be seen while up.
-	s := newService(t, `trap "" TERM; exec sleep 1000`).start(bin)
+	// supervise records the new pid as soon as it has forked, so each
+	// instance says when its trap is set, and the scenario waits for that
+	// before sending TERM (a TERM before the trap ended the service).
+	s := newService(t, `trap "" TERM; echo " $$" >> trapped; exec sleep 1000`).start(bin)
+	trapped := func(r svstatus.Record) svstatus.Record {
+		t.Helper()
+		s.waitFile("trapped", " "+strconv.Itoa(r.PID)+"\n")
+		return r
+	}
 	parent := filepath.Dir(s.dir)
 	var lines []string
 	say := func(step string) {
@@ -39,7 +47,7 @@ func transcript(t *testing.T, bin string) []string {
 	}
 	okCode := func() string { _, code := run(t, parent, svok, "sv"); return "svok " + strconv.Itoa(code) }
 
-	up := s.waitUp()
+	up := trapped(s.waitUp())
 	lines = append(lines, okCode())
 	say("start")
 	ctl("-p")
@@ -58,7 +66,7 @@ func transcript(t *testing.T, bin string) []string {
 	s.waitDown()
 	say("-k")
 	ctl("-u")
-	up = s.waitNewPID(up.PID)
+	up = trapped(s.waitNewPID(up.PID))
 	say("-u")
 	ctl("-o")
 	s.waitStatus("once", func(r svstatus.Record) bool { return r.Want == 0 })
@@ -71,10 +79,10 @@ func transcript(t *testing.T, bin string) []string {
 	}
 	say("touch down")
 	ctl("-u")
-	up = s.waitUp()
+	up = trapped(s.waitUp())
 	say("-u with down file")
 	ctl("-ahit") // ALRM, HUP and INT kill sleep; TERM is ignored
-	up = s.waitNewPID(up.PID)
+	trapped(s.waitNewPID(up.PID))
 	ctl("-dx")
 	s.waitStatus("want down", func(r svstatus.Record) bool { return r.Want == 'd' })
 	ctl("-k")

@@ -115,9 +115,13 @@ func TestSvscanOrderedShutdownOnTERM(t *testing.T) {
 // killed when SVSCAN_SHUTDOWN_TIMEOUT expires; exit 111.
 func TestSvscanShutdownTimeoutSendsKILL(t *testing.T) {
 	dir := t.TempDir()
-	stubborn := makeService(t, filepath.Join(dir, "stubborn"), "#!/bin/sh\ntrap '' TERM\nexec sleep 1000\n", "")
+	stubborn := makeService(t, filepath.Join(dir, "stubborn"), "#!/bin/sh\ntrap '' TERM\necho set > trapped\nexec sleep 1000\n", "")
 	s := ourScan(t, dir, "SVSCAN_SHUTDOWN_TIMEOUT=1")
 	pid := waitUp(t, stubborn, 10*time.Second)
+	// The pid is in supervise/status as soon as supervise has forked: a
+	// TERM before the trap is set would end the service.
+	testkit.Eventually(t, 10*time.Second, func() bool { _, err := os.Stat(filepath.Join(stubborn, "trapped")); return err == nil },
+		"the service did not set its trap")
 	s.signal(syscall.SIGTERM)
 	if code := s.exitCode(30 * time.Second); code != 111 {
 		t.Fatalf("exit %d, want 111; stderr:\n%s", code, s.stderr)
