@@ -33,8 +33,12 @@ func TestBackgroundFinishRetriesAndBlocksReading(t *testing.T) {
 	defer errFile.Close()
 	// The directory's descriptor is a free number: every step on it fails
 	// (EBADF) until the test puts the directory there.
-	const badFd = 900
-	unix.Close(badFd)
+	badFd := 900
+	for ; ; badFd++ { // a number no descriptor of the test process has
+		if _, err := unix.FcntlInt(uintptr(badFd), unix.F_GETFD, 0); err == unix.EBADF {
+			break
+		}
+	}
 	d := &logDir{DirSpec: DirSpec{Name: "./d", Num: 10}, p: &pauser{stderr: errFile, delay: 10 * time.Millisecond}, fd: badFd}
 	d.finishLater(fd)
 
