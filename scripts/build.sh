@@ -1,7 +1,8 @@
 #!/bin/sh
 # The release build, the one recipe every other build follows (make build,
-# make packages, the benchmarks, the packaging tests; internal/testkit and
-# .goreleaser.yaml repeat its settings): static, stripped, and
+# make packages, the benchmarks, and the tests through internal/testkit and
+# the packaging tests; only .goreleaser.yaml repeats its settings): static,
+# stripped, and
 #   -tags dtgo_rtsig, -checklinkname=0  the exec wrappers hand on the signal
 #                                       state they started with (daemontools(7))
 #   GOEXPERIMENT=nogreenteagc           Go 1.25's collector before "Green

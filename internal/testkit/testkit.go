@@ -49,27 +49,21 @@ func Root() (string, error) {
 	return filepath.Dir(mod), nil
 }
 
-// Build compiles the named programs into dir, the way the Makefile's
-// release build does (static, dtgo_rtsig), so tests run what ships.
+// Build compiles the named programs (all when none is named) into dir
+// with scripts/build.sh, the release build, so tests run what ships.
 func Build(dir string, names ...string) error {
 	root, err := Root()
 	if err != nil {
 		return err
 	}
-	pkgs := []string{"./cmd/..."}
-	if len(names) > 0 {
-		pkgs = pkgs[:0]
-		for _, n := range names {
-			pkgs = append(pkgs, "./cmd/"+n)
-		}
+	args := []string{"scripts/build.sh", dir}
+	for _, n := range names {
+		args = append(args, "./cmd/"+n)
 	}
-	args := append([]string{"build", "-trimpath", "-tags", "dtgo_rtsig", "-ldflags=-checklinkname=0", "-o", dir + "/"}, pkgs...)
-	cmd := exec.Command("go", args...)
+	cmd := exec.Command("sh", args...)
 	cmd.Dir = root
-	// Static and with the collector of the release build (scripts/build.sh).
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOEXPERIMENT=nogreenteagc")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+		return fmt.Errorf("scripts/build.sh: %v\n%s", err, out)
 	}
 	return nil
 }
