@@ -108,8 +108,9 @@ func list() ([]string, error) {
 	}
 	defer unix.Close(fd)
 	var names []string
-	err = chunks(fd, 8192, unix.Getdents, func(b []byte) {
+	err = chunks(fd, 8192, unix.Getdents, func(b []byte) bool {
 		_, _, names = unix.ParseDirent(b, -1, names)
+		return true
 	})
 	return names, err
 }
@@ -124,27 +125,23 @@ func readFile(name string) ([]byte, error) {
 	}
 	defer unix.Close(fd)
 	var out []byte
-	buf := make([]byte, 4096)
-	for {
-		n, err := unix.Read(fd, buf)
-		switch {
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return nil, err
-		case n <= 0:
-			return out, nil
+	err = chunks(fd, 4096, unix.Read, func(b []byte) bool {
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			out = append(out, b[:i+1]...)
+			return false
 		}
-		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
-			return append(out, buf[:i+1]...), nil
-		}
-		out = append(out, buf[:n]...)
+		out = append(out, b...)
+		return true
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // chunks calls read on fd until it returns 0 or an error other than
-// EINTR, handing each chunk read to use.
-func chunks(fd, size int, read func(int, []byte) (int, error), use func([]byte)) error {
+// EINTR, or until use, handed each chunk read, returns false.
+func chunks(fd, size int, read func(int, []byte) (int, error), use func([]byte) bool) error {
 	buf := make([]byte, size)
 	for {
 		n, err := read(fd, buf)
@@ -154,6 +151,8 @@ func chunks(fd, size int, read func(int, []byte) (int, error), use func([]byte))
 		if err != nil || n <= 0 {
 			return err
 		}
-		use(buf[:n])
+		if !use(buf[:n]) {
+			return nil
+		}
 	}
 }
