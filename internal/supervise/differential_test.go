@@ -81,8 +81,13 @@ func transcript(t *testing.T, bin string) []string {
 	ctl("-u")
 	up = trapped(s.waitUp())
 	say("-u with down file")
-	ctl("-ahit") // ALRM, HUP and INT kill sleep; TERM is ignored
-	trapped(s.waitNewPID(up.PID))
+	// ALRM, HUP and INT kill sleep, one at a time: each restart must have
+	// set its trap before the next TERM comes.
+	for _, opt := range []string{"-a", "-h", "-i"} {
+		ctl(opt)
+		up = trapped(s.waitNewPID(up.PID))
+	}
+	ctl("-t") // ignored
 	ctl("-dx")
 	s.waitStatus("want down", func(r svstatus.Record) bool { return r.Want == 'd' })
 	ctl("-k")
