@@ -1,56 +1,116 @@
 package multilog
 
 import (
+	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemontools-go/daemontools/internal/tai64"
 )
 
 // At each rotation 0.76 fsyncs current and only then renames it and opens
 // the new current, so that reading stops for the whole fsync, which is most
 // of multilog's time with the default 99999-byte files. Ours, for a
-// directory without a processor, renames current to previous at once, opens
-// the new current and goes on, while a goroutine fsyncs previous, sets its
-// mode 0744 and finishes it as @TAI64N.s (with pruning). Every .s file is
-// on disk before it gets its name, as in 0.76; and a previous left by a
-// crash becomes a .u file at the next start (0.76's own rule for it).
+// directory without a processor, renames a full current at once to
+// @TAI64N.u, opens the new current and goes on, while a goroutine fsyncs
+// the old file, sets its mode 0744 and renames it to @TAI64N.s (same
+// label), then prunes. Up to maxInFlight rotated files are synced at once,
+// so that the file system can commit them together.
 //
-// One rotation at a time per directory: the next one, exit, and any read
-// of stdin while the goroutine is retrying a failed step (0.76 reads
-// nothing while it retries) wait for it to be done.
+// Every .s file is on disk before it gets its name, as in 0.76. A .u name
+// means what it means in 0.76, a file not known to be complete on disk: a
+// multilog that dies with rotated files not yet synced leaves them as .u
+// files, which is what 0.76's start-up makes of an unfinished current.
+// Labels are taken at rotation, in order, and never repeat, so the names
+// sort in the order of their contents whichever sync ends first.
+//
+// The next rotation waits while maxInFlight files are in flight; exit, and
+// any read of stdin while a background step is retrying a failure (0.76
+// reads nothing while it retries), wait for all of them.
 type finisher struct {
-	done    chan struct{} // closed when the rotation in the background is done; nil if none
-	retried atomic.Bool   // the background step failed and is being retried
+	flight []*rotated // oldest first
+	last   tai64.N    // label of the latest rotation
+	mu     sync.Mutex // serialises the renames and pruning of the goroutines
 }
 
-// finishLater hands the renamed previous (its descriptor fd, still open)
-// to the background.
-func (d *logDir) finishLater(fd int) {
-	done := make(chan struct{})
-	d.bg.done = done
+// maxInFlight is how many rotated files of one directory may be syncing at
+// once. Four keep a virtual disk's queue busy; more gain nothing measurable.
+const maxInFlight = 4
+
+// rotated is one file being finished in the background.
+type rotated struct {
+	done    chan struct{} // closed when the file is finished
+	retried atomic.Bool   // a step failed and is being retried
+}
+
+// nextLabel is the label of a rotation now: later than every earlier one of
+// the directory, even if the clock stood still or went back.
+func (d *logDir) nextLabel() tai64.N {
+	n := tai64.Now()
+	if l := d.bg.last; n.Sec < l.Sec || n.Sec == l.Sec && n.Nano <= l.Nano {
+		n = l
+		if n.Nano++; n.Nano >= 1e9 {
+			n.Sec, n.Nano = n.Sec+1, 0
+		}
+	}
+	d.bg.last = n
+	return n
+}
+
+// finishLater hands the rotated file, renamed to @LABEL.u and still open as
+// fd, to the background.
+func (d *logDir) finishLater(fd int, label []byte) {
+	r := &rotated{done: make(chan struct{})}
+	d.bg.flight = append(d.bg.flight, r)
+	unfinished := string(append(label, ".u"...))
+	finished := string(append(label, ".s"...))
 	go func() {
-		defer close(done)
-		p := d.p.watched(&d.bg.retried)
+		defer close(r.done)
+		p := d.p.watched(&r.retried)
 		p.retry(func() error { return retryEINTR(func() error { return unix.Fsync(fd) }) },
-			"unable to write ", d.Name, "/previous to disk, pausing")
-		p.retry(func() error { return unix.Fchmod(fd, 0o744) }, "unable to set mode of ", d.Name, "/previous, pausing")
+			"unable to write ", d.Name, "/", unfinished, " to disk, pausing")
+		p.retry(func() error { return unix.Fchmod(fd, 0o744) }, "unable to set mode of ", d.Name, "/", unfinished, ", pausing")
 		unix.Close(fd)
-		d.finishWith(p, "previous", 's')
+		d.bg.mu.Lock()
+		defer d.bg.mu.Unlock()
+		p.retry(func() error {
+			err := unix.Renameat(d.fd, unfinished, d.fd, finished)
+			if err == syscall.ENOENT {
+				return nil // pruned meanwhile, as 0.76 would have pruned it
+			}
+			return err
+		}, "unable to rename ", unfinished, " to ", finished, " in directory ", d.Name, ", pausing")
+		for !d.prune(p) {
+		}
 	}()
+}
+
+// waitSlot waits until fewer than maxInFlight rotations of d are in the
+// background.
+func (d *logDir) waitSlot() {
+	for len(d.bg.flight) >= maxInFlight {
+		<-d.bg.flight[0].done
+		d.bg.flight = d.bg.flight[1:]
+	}
 }
 
 // waitFinished waits until no rotation of d is in the background.
 func (d *logDir) waitFinished() {
-	if d.bg.done != nil {
-		<-d.bg.done
-		d.bg.done = nil
-		d.bg.retried.Store(false)
+	for _, r := range d.bg.flight {
+		<-r.done
 	}
+	d.bg.flight = d.bg.flight[:0]
 }
 
-// troubled waits for a background rotation that is retrying a failed step.
+// troubled waits for the background rotations if one of them is retrying
+// a failed step.
 func (d *logDir) troubled() {
-	if d.bg.retried.Load() {
-		d.waitFinished()
+	for _, r := range d.bg.flight {
+		if r.retried.Load() {
+			d.waitFinished()
+			return
+		}
 	}
 }

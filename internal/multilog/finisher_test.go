@@ -9,16 +9,18 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/daemontools-go/daemontools/internal/tai64"
 	"github.com/daemontools-go/daemontools/internal/testkit"
 )
 
 // A rotated file finished in the background: while a step fails, the
 // goroutine warns and retries (and the main loop, through troubled, waits
 // for it as 0.76 would have waited); once the step works, the file is
-// fsynced, mode 0744, and named @TAI64N.s.
+// fsynced, mode 0744, and renamed from @TAI64N.u to @TAI64N.s.
 func TestBackgroundFinishRetriesAndBlocksReading(t *testing.T) {
 	dir := t.TempDir()
-	prev := filepath.Join(dir, "previous")
+	label := []byte("@400000006b063e96070a19e4")
+	prev := filepath.Join(dir, string(label)+".u")
 	if err := os.WriteFile(prev, []byte("a line\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -40,9 +42,9 @@ func TestBackgroundFinishRetriesAndBlocksReading(t *testing.T) {
 		}
 	}
 	d := &logDir{DirSpec: DirSpec{Name: "./d", Num: 10}, p: &pauser{stderr: errFile, delay: 10 * time.Millisecond}, fd: badFd}
-	d.finishLater(fd)
+	d.finishLater(fd, label)
 
-	testkit.Eventually(t, 10*time.Second, func() bool { return d.bg.retried.Load() }, "no retry flagged")
+	testkit.Eventually(t, 10*time.Second, func() bool { return d.bg.flight[0].retried.Load() }, "no retry flagged")
 	waited := make(chan struct{})
 	go func() { d.troubled(); close(waited) }()
 	time.Sleep(50 * time.Millisecond) // a few retries: troubled must still be waiting
@@ -65,15 +67,34 @@ func TestBackgroundFinishRetriesAndBlocksReading(t *testing.T) {
 		t.Fatal("troubled still waiting after the step works again")
 	}
 	b, _ := os.ReadFile(errFile.Name())
-	if !strings.Contains(string(b), "multilog: warning: unable to stat ./d/previous, pausing: ") {
+	if !strings.Contains(string(b), "multilog: warning: unable to rename @400000006b063e96070a19e4.u to @400000006b063e96070a19e4.s in directory ./d, pausing: ") {
 		t.Errorf("stderr %q", b)
 	}
 	names, _ := namesIn(dir)
-	if len(names) != 1 || !strings.HasPrefix(names[0], "@") || !strings.HasSuffix(names[0], ".s") {
-		t.Fatalf("directory holds %q, want one @TAI64N.s", names)
+	if len(names) != 1 || names[0] != string(label)+".s" {
+		t.Fatalf("directory holds %q, want %s.s", names, label)
 	}
 	st, err := os.Stat(filepath.Join(dir, names[0]))
 	if err != nil || st.Mode().Perm() != 0o744 {
 		t.Errorf("%s: %v, mode %v", names[0], err, st.Mode())
+	}
+}
+
+// Rotation labels always increase, even when the clock is behind the last
+// one (it was set back, or two rotations came within its resolution): the
+// names then still sort in the order of their lines.
+func TestRotationLabelsIncrease(t *testing.T) {
+	d := &logDir{}
+	ahead := tai64.Now().Sec + 3600 // an hour ahead of the clock
+	d.bg.last = tai64.N{Sec: ahead, Nano: 999_999_999}
+	got := []tai64.N{d.nextLabel(), d.nextLabel()}
+	want := []tai64.N{{Sec: ahead + 1, Nano: 0}, {Sec: ahead + 1, Nano: 1}}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("label %d: %s, want %s", i, got[i].Label(), want[i].Label())
+		}
+	}
+	if now := d.nextLabel(); now.Label() <= want[1].Label() {
+		t.Errorf("third label %s does not sort after %s", now.Label(), want[1].Label())
 	}
 }

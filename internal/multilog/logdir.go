@@ -139,12 +139,8 @@ func (d *logDir) salvage() (int, bool) {
 
 // finish gives file its final name @TAI64N.code (unless it already has a
 // second link from an interrupted finish), removes the old name and prunes.
-// It names files relative to the directory's descriptor, not the working
-// directory, so that it can run in the background (see finisher.go).
-func (d *logDir) finish(file string, code byte) { d.finishWith(d.p, file, code) }
-
-// finishWith is finish pausing with p.
-func (d *logDir) finishWith(p *pauser, file string, code byte) {
+func (d *logDir) finish(file string, code byte) {
+	p := d.p
 	var st unix.Stat_t
 	for {
 		err := unix.Fstatat(d.fd, file, &st, 0)
@@ -158,7 +154,7 @@ func (d *logDir) finishWith(p *pauser, file string, code byte) {
 	}
 	if st.Nlink == 1 {
 		for {
-			name := string(append(tai64.Now().AppendLabel(make([]byte, 0, 27)), '.', code))
+			name := string(append(d.nextLabel().AppendLabel(make([]byte, 0, 27)), '.', code))
 			err := unix.Linkat(d.fd, file, d.fd, name, 0)
 			if err == nil {
 				break
@@ -231,22 +227,24 @@ func readNames(dirfd int) ([]string, error) {
 // rotate is 0.76's fullcurrent(): current becomes previous (fsynced, mode
 // 0744), a new current is opened, and previous is finished as .s, through
 // the processor if there is one. Every failing step is retried forever.
-// Without a processor the fsync and the finishing are done in the
-// background (finisher.go).
+// Without a processor current becomes @TAI64N.u at once and is synced and
+// finished in the background (finisher.go).
 func (d *logDir) rotate() {
 	p := d.p
-	d.waitFinished()
 	p.retry(func() error { return unix.Fchdir(d.fd) }, "unable to switch to ", d.Name, ", pausing")
 	if !d.HasProcessor {
+		d.waitSlot()
+		label := d.nextLabel().AppendLabel(make([]byte, 0, tai64.LabelLen+2))
+		unfinished := string(append(label, ".u"...))
 		d.rotating(false)
-		p.retry(func() error { return unix.Rename("current", "previous") },
-			"unable to rename current to previous in directory ", d.Name, ", pausing")
+		p.retry(func() error { return unix.Rename("current", unfinished) },
+			"unable to rename current to ", unfinished, " in directory ", d.Name, ", pausing")
 		old := d.cur
 		d.cur = d.create("current")
 		d.used, d.size = 0, 0
 		d.rotating(true)
 		p.retry(func() error { return unix.Fchmod(d.cur, 0o644) }, "unable to set mode of ", d.Name, "/current, pausing")
-		d.finishLater(old)
+		d.finishLater(old, label)
 		return
 	}
 	d.syncFd(d.cur, "current")
