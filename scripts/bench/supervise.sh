@@ -5,6 +5,12 @@
 #   kill-to-restart        ms from kill -9 of the service to the start of
 #                          the next one (the TAI64N stamp supervise writes
 #                          into supervise/status with the new pid)
+#   kill-to-exec           ms from kill -9 of the service to the moment the
+#                          next one runs: the service is a small static C
+#                          program (scripts/bench/c/started.c) that writes
+#                          the time into ./started first thing; needs gcc
+#                          (without it the service is a shell script and this
+#                          figure is left out)
 #   svc -d to down         ms from running /usr/bin/svc -d to the stamp of
 #                          the "down" status record
 # Times: mean and median of RUNS (default 5) runs; between runs the script
@@ -28,6 +34,11 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 sh scripts/build.sh "$work" ./cmd/supervise
+stamper=
+if command -v gcc >/dev/null 2>&1 &&
+	gcc -O2 -static -o "$work/started" scripts/bench/c/started.c 2>>"$work/gcc.err"; then
+	stamper=$work/started
+fi
 
 now() { date +%s%N; }
 
@@ -60,8 +71,12 @@ wait_for() {
 start_sv() {
 	sv="$work/$1"
 	mkdir "$sv"
-	printf '#!/bin/sh\nexec sleep 100000\n' >"$sv/run"
-	chmod +x "$sv/run"
+	if [ -n "$stamper" ]; then
+		cp "$stamper" "$sv/run"
+	else
+		printf '#!/bin/sh\nexec sleep 100000\n' >"$sv/run"
+		chmod +x "$sv/run"
+	fi
 	"$2" "$sv" 2>>"$work/stderr" &
 	echo $! >"$work/$1.pid"
 	pids="$pids $!"
@@ -86,6 +101,10 @@ kill_restart() {
 	kill -9 "$old"
 	wait_for "$sv" '[ "$(status_pid $sv)" != 0 ] && [ "$(status_pid $sv)" != "$old" ]'
 	add "$1" kill $(($(status_ns "$sv") - t0))
+	if [ -n "$stamper" ]; then
+		wait_for "$sv" '[ "$(cat $sv/started 2>/dev/null || echo 0)" -gt "$t0" ]'
+		add "$1" exec $(($(cat "$sv/started") - t0))
+	fi
 }
 
 # down_time TAG: svc -d, time until the status says down; then svc -u.
@@ -129,9 +148,12 @@ row() { # row FIGURE OURS C [SCALE]
 printf '%-30s %10s %10s %7s\n' figure ours C ratio
 row "idle VmRSS kB" "$(cat "$work/ours.rss")" "$(cat "$work/c.rss")"
 row "idle RssAnon kB" "$(cat "$work/ours.anon")" "$(cat "$work/c.anon")"
-for f in kill down; do
+figures="kill down"
+[ -z "$stamper" ] || figures="kill exec down"
+for f in $figures; do
 	case $f in
 	kill) name=kill-to-restart ;;
+	exec) name=kill-to-exec ;;
 	down) name="svc -d to down" ;;
 	esac
 	row "$name ms, mean" "$(mean "$work/ours.$f")" "$(mean "$work/c.$f")" 1000000
