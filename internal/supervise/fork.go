@@ -101,18 +101,22 @@ func cStrings(ss []string) ([]*byte, error) {
 }
 
 // fork starts ./run and returns its pid, or fork's error. The child
-// never returns from here. (clone with only SIGCHLD as flags is fork; the
-// argument order suits every Linux port but s390x, as in package syscall.)
+// never returns from here. It is a vfork, as in package syscall: the child
+// borrows our memory until it execs, which spares copying the page tables
+// of a Go process (several times those of the C supervise) and the
+// copy-on-write faults after it, and we go on once the child has exec'd.
 //
 //go:noinline
 //go:norace
 //go:nosplit
 func (l *launcher) fork() (pid int, err syscall.Errno) {
 	beforeFork()
-	r, _, e := unix.RawSyscall6(unix.SYS_CLONE, uintptr(unix.SIGCHLD), 0, 0, 0, 0, 0)
+	r, e := rawVfork(cloneFlags)
 	if e != 0 || r != 0 {
+		// The parent: return at once, out of the stack frames the
+		// child used.
 		afterFork()
-		return int(r), e
+		return int(r), syscall.Errno(e)
 	}
 	l.child()
 	return 0, 0

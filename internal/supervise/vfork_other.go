@@ -1,0 +1,17 @@
+//go:build !(linux && amd64)
+
+package supervise
+
+import "golang.org/x/sys/unix"
+
+// rawVfork is clone(flags); on this architecture a plain fork (clone with
+// SIGCHLD only), since sharing the stack with the child needs the return
+// address kept out of it (see vfork_linux_amd64.s).
+//
+//go:nosplit
+func rawVfork(flags uintptr) (pid uintptr, err unix.Errno) {
+	r, _, e := unix.RawSyscall6(unix.SYS_CLONE, flags, 0, 0, 0, 0, 0)
+	return r, e
+}
+
+const cloneFlags = uintptr(unix.SIGCHLD)
