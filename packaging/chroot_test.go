@@ -27,6 +27,9 @@ const (
 	mirror      = "http://deb.debian.org/debian"
 )
 
+// madeDirs is where postinst records the directories it made, for purge.
+const madeDirs = "/var/lib/daemontools-go/made-dirs"
+
 // chrootTarball returns the cached chroot, making it first if needed.  A
 // lock keeps two test runs from building it at once.
 func chrootTarball(t *testing.T) string {
@@ -253,6 +256,9 @@ func TestDebInstallUpgradeRemovePurgeInChroot(t *testing.T) {
 	if fi, err := os.Stat(dir + "/service"); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o755 {
 		t.Errorf("after install: /service: %v %v", fi, err)
 	}
+	if b, _ := os.ReadFile(dir + madeDirs); string(b) != "/service\n" {
+		t.Errorf("after install: %s holds %q, want /service", madeDirs, b)
+	}
 
 	// Upgrade keeps the administrator's settings and does not touch svscan.
 	settings := "SVSCAN_DIR=/service\n# changed by the administrator\n"
@@ -280,7 +286,8 @@ func TestDebInstallUpgradeRemovePurgeInChroot(t *testing.T) {
 	}
 	added, _ := diff(before, snapshot(t, dir))
 	for _, p := range added {
-		if !strings.HasPrefix(p, "/etc/") && p != "/service" && !strings.HasPrefix(p, "/var/lib/systemd/deb-systemd-helper-") {
+		if !strings.HasPrefix(p, "/etc/") && p != "/service" && !strings.HasPrefix(p, "/var/lib/systemd/deb-systemd-helper-") &&
+			p != filepath.Dir(madeDirs) && p != madeDirs {
 			t.Errorf("after remove: %s left, which is not configuration", p)
 		}
 	}
@@ -331,16 +338,10 @@ func chrootProcesses(dir string) []int {
 	return pids
 }
 
-// TestInitScriptStartsAndStopsInOrder runs the installed /etc/init.d/svscan
-// in the chroot (with /proc mounted, nothing else of the host): start brings
-// up a logged service through svscanboot, status reports it, restart and
-// stop take the service down before its logger, so the service's last line
-// is logged, even when svscan was killed before; afterwards no process is
-// left.  Then the rc.local snippet starts svscan, which stops in the same
-// order on TERM.
-func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
-	dir := chrootTest(t)
-	inChroot(t, dir, "dpkg", "-i", copyIn(t, dir, debPath(dist, testVersion))[0])
+// mountProc mounts /proc in the chroot, which the init script reads, and
+// on cleanup kills whatever is left running there.
+func mountProc(t *testing.T, dir string) {
+	t.Helper()
 	if err := unix.Mount("proc", dir+"/proc", "proc", 0, ""); err != nil {
 		t.Fatalf("mount proc: %v", err)
 	}
@@ -353,10 +354,13 @@ func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
 			t.Errorf("umount proc: %v", err)
 		}
 	})
+}
 
-	// A logged service whose last words, written when it gets TERM, must
-	// reach its log: the logger may only stop after the service.
-	svc := dir + "/service/web"
+// writeLoggedService makes svc a logged service whose last words, written
+// when it gets TERM, must reach its log: the logger may only stop after
+// the service.
+func writeLoggedService(t *testing.T, svc string) {
+	t.Helper()
 	for p, body := range map[string]string{
 		svc + "/run":     "#!/bin/sh\necho started\ntrap 'echo last words; exit 0' TERM\nwhile :; do sleep 1; done\n",
 		svc + "/log/run": "#!/bin/sh\nexec multilog ./main\n",
@@ -366,64 +370,96 @@ func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
 		}
 		testkit.WriteScript(t, p, body)
 	}
-	// logged waits until the log holds n lines equal to line.
-	logged := func(line string, n int, what string) {
-		t.Helper()
-		testkit.Eventually(t, 30*time.Second, func() bool {
-			b, _ := os.ReadFile(svc + "/log/main/current")
-			return strings.Count(string(b), line+"\n") >= n
-		}, "%s: log lacks %q ×%d", what, line, n)
-	}
-	initd := func(action string) string {
-		t.Helper()
-		start := time.Now()
-		out := inChroot(t, dir, "/etc/init.d/svscan", action)
-		t.Logf("%s took %v: %q", action, time.Since(start).Round(time.Millisecond), out)
-		if strings.Contains(out, "/etc/init.d/svscan:") {
-			t.Errorf("%s: the script complained: %q", action, out)
-		}
-		return out
-	}
-	nothingLeft := func(what string) {
-		t.Helper()
-		if left := chrootProcesses(dir); len(left) > 0 {
-			var names []string
-			for _, pid := range left {
-				b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-				names = append(names, strings.ReplaceAll(string(b), "\x00", " "))
-			}
-			t.Errorf("after %s, still running: %q", what, names)
-		}
-	}
-	signalSvscan := func(sig unix.Signal) {
-		for _, pid := range chrootProcesses(dir) {
-			if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); string(comm) == "svscan\n" {
-				unix.Kill(pid, sig)
-			}
-		}
-	}
+}
 
-	initd("start")
-	logged("started", 1, "start")
-	if out := initd("status"); !strings.Contains(out, "svscan is running") {
+// waitLogged waits until the log of a service made by writeLoggedService
+// holds n lines equal to line.
+func waitLogged(t *testing.T, svc, line string, n int, what string) {
+	t.Helper()
+	testkit.Eventually(t, 30*time.Second, func() bool {
+		b, _ := os.ReadFile(svc + "/log/main/current")
+		return strings.Count(string(b), line+"\n") >= n
+	}, "%s: log lacks %q ×%d", what, line, n)
+}
+
+// initScript runs the installed /etc/init.d/svscan ACTION in the chroot
+// and returns its output; the test fails if the script complained.
+func initScript(t *testing.T, dir, action string) string {
+	t.Helper()
+	start := time.Now()
+	out := inChroot(t, dir, "/etc/init.d/svscan", action)
+	t.Logf("%s took %v: %q", action, time.Since(start).Round(time.Millisecond), out)
+	if strings.Contains(out, "/etc/init.d/svscan:") {
+		t.Errorf("%s: the script complained: %q", action, out)
+	}
+	return out
+}
+
+// nothingLeft fails the test if a process still runs in the chroot.
+func nothingLeft(t *testing.T, dir, what string) {
+	t.Helper()
+	if left := chrootProcesses(dir); len(left) > 0 {
+		var names []string
+		for _, pid := range left {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			names = append(names, strings.ReplaceAll(string(b), "\x00", " "))
+		}
+		t.Errorf("after %s, still running: %q", what, names)
+	}
+}
+
+// svscanPids lists the svscan processes running in the chroot.
+func svscanPids(dir string) []int {
+	var pids []int
+	for _, pid := range chrootProcesses(dir) {
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); string(comm) == "svscan\n" {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func signalSvscan(dir string, sig unix.Signal) {
+	for _, pid := range svscanPids(dir) {
+		unix.Kill(pid, sig)
+	}
+}
+
+// TestInitScriptStartsAndStopsInOrder runs the installed /etc/init.d/svscan
+// in the chroot (with /proc mounted, nothing else of the host): start brings
+// up a logged service through svscanboot, status reports it, restart and
+// stop take the service down before its logger, so the service's last line
+// is logged, even when svscan was killed before; afterwards no process is
+// left.  Then the rc.local snippet starts svscan, which stops in the same
+// order on TERM.
+func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
+	dir := chrootTest(t)
+	inChroot(t, dir, "dpkg", "-i", copyIn(t, dir, debPath(dist, testVersion))[0])
+	mountProc(t, dir)
+	svc := dir + "/service/web"
+	writeLoggedService(t, svc)
+
+	initScript(t, dir, "start")
+	waitLogged(t, svc, "started", 1, "start")
+	if out := initScript(t, dir, "status"); !strings.Contains(out, "svscan is running") {
 		t.Errorf("status: %q", out)
 	}
-	if out := initd("start"); !strings.Contains(out, "already running") {
+	if out := initScript(t, dir, "start"); !strings.Contains(out, "already running") {
 		t.Errorf("second start: %q", out)
 	}
-	initd("reload")
+	initScript(t, dir, "reload")
 
 	// restart: the service's last words are logged before it starts again.
-	initd("restart")
-	logged("last words", 1, "restart")
-	logged("started", 2, "restart")
+	initScript(t, dir, "restart")
+	waitLogged(t, svc, "last words", 1, "restart")
+	waitLogged(t, svc, "started", 2, "restart")
 
 	// stop after svscan died (KILL): the script itself stops the service
 	// first and its logger after, so the last words are still logged.
-	signalSvscan(unix.SIGKILL)
-	initd("stop")
-	logged("last words", 2, "stop without svscan")
-	nothingLeft("stop")
+	signalSvscan(dir, unix.SIGKILL)
+	initScript(t, dir, "stop")
+	waitLogged(t, svc, "last words", 2, "stop without svscan")
+	nothingLeft(t, dir, "stop")
 	if exists(dir, "/var/run/svscan.pid") {
 		t.Error("after stop: pid file left")
 	}
@@ -445,11 +481,109 @@ func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
 	if err := rc.Run(); err != nil {
 		t.Fatalf("rc.local snippet: %v", err)
 	}
-	logged("started", 3, "rc.local snippet")
-	signalSvscan(unix.SIGTERM)
+	waitLogged(t, svc, "started", 3, "rc.local snippet")
+	signalSvscan(dir, unix.SIGTERM)
 	testkit.Eventually(t, 60*time.Second, func() bool { return len(chrootProcesses(dir)) == 0 },
 		"svscan started by rc.local did not shut down on TERM")
-	logged("last words", 3, "TERM to svscan")
+	waitLogged(t, svc, "last words", 3, "TERM to svscan")
+}
+
+// customDir is a service directory other than /service, with a space (the
+// scripts must quote it) and a parent that does not exist.
+const customDir = "/srv/daemontools/my services"
+
+// TestInitScriptScansSvscanDirFromSettings sets SVSCAN_DIR in
+// /etc/default/svscan to another directory than /service (which exists,
+// made by the package): start runs svscan in that directory and starts its
+// service, status names it, and stop, after svscan was killed, stops that
+// directory's service before its logger.
+func TestInitScriptScansSvscanDirFromSettings(t *testing.T) {
+	dir := chrootTest(t)
+	inChroot(t, dir, "dpkg", "-i", copyIn(t, dir, debPath(dist, testVersion))[0])
+	mountProc(t, dir)
+	settings := "SVSCAN_DIR=\"" + customDir + "\"\n"
+	if err := os.WriteFile(dir+"/etc/default/svscan", []byte(settings), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	svc := dir + customDir + "/web"
+	writeLoggedService(t, svc)
+
+	initScript(t, dir, "start")
+	waitLogged(t, svc, "started", 1, "start")
+	pids := svscanPids(dir)
+	if len(pids) != 1 {
+		t.Fatalf("svscan processes: %v", pids)
+	}
+	if cwd, err := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pids[0])); err != nil || cwd != dir+customDir {
+		t.Errorf("svscan scans %q (%v), want %q", cwd, err, dir+customDir)
+	}
+	if out := initScript(t, dir, "status"); !strings.Contains(out, "scanning "+customDir+".") {
+		t.Errorf("status: %q", out)
+	}
+	signalSvscan(dir, unix.SIGKILL)
+	initScript(t, dir, "stop")
+	waitLogged(t, svc, "last words", 1, "stop without svscan")
+	nothingLeft(t, dir, "stop")
+}
+
+// TestDebPurgeRemovesOnlyTheEmptyDirsItMade installs the .deb over
+// settings that name a service directory whose parent is missing: postinst
+// makes both (0755) and leaves /service, which the administrator made,
+// alone.  dpkg deletes the settings before postrm purge runs; purge still
+// removes the two empty directories postinst made and nothing else.  A
+// second time the directory holds a service: purge keeps it and its parent.
+func TestDebPurgeRemovesOnlyTheEmptyDirsItMade(t *testing.T) {
+	dir := chrootTest(t)
+	deb := copyIn(t, dir, debPath(dist, testVersion))[0]
+	if err := os.Mkdir(dir+"/service", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	settings := "# made before the package\nSVSCAN_DIR=\"" + customDir + "\"\n"
+	preseed := func() {
+		t.Helper()
+		if err := os.WriteFile(dir+"/etc/default/svscan", []byte(settings), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	preseed()
+	before := snapshot(t, dir)
+
+	inChroot(t, dir, "dpkg", "--force-confold", "-i", deb)
+	if b, _ := os.ReadFile(dir + "/etc/default/svscan"); string(b) != settings {
+		t.Fatalf("install replaced the settings: %q", b)
+	}
+	for _, d := range []string{filepath.Dir(customDir), customDir} {
+		if fi, err := os.Stat(dir + d); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o755 {
+			t.Errorf("after install: %s: %v %v", d, fi, err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir + "/service"); len(entries) > 0 {
+		t.Errorf("after install: /service holds %v", entries)
+	}
+
+	inChroot(t, dir, "dpkg", "--purge", "daemontools-go")
+	added, removed := diff(before, snapshot(t, dir))
+	if len(added) > 0 || !slices.Equal(removed, []string{"/etc/default/svscan"}) {
+		t.Errorf("after purge: left %q, removed %q (want only the settings removed)", added, removed)
+	}
+
+	// A service in the directory makes it the administrator's.
+	preseed()
+	inChroot(t, dir, "dpkg", "--force-confold", "-i", deb)
+	if err := os.Mkdir(dir+customDir+"/web", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	testkit.WriteScript(t, dir+customDir+"/web/run", "#!/bin/sh\nexec sleep 1000\n")
+	inChroot(t, dir, "dpkg", "--purge", "daemontools-go")
+	if !exists(dir, customDir+"/web/run") {
+		t.Error("purge removed a service directory")
+	}
+	if !exists(dir, "/service") {
+		t.Error("purge removed /service, which the administrator made")
+	}
+	if exists(dir, "/var/lib/daemontools-go") {
+		t.Error("purge left /var/lib/daemontools-go")
+	}
 }
 
 // TestRpmInstallUpgradeEraseScriptlets installs, upgrades and erases the
@@ -457,8 +591,10 @@ func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
 // (no invoke-rc.d, update-rc.d or deb-systemd-*; systemctl, chkconfig and
 // service are stubs that record their arguments), so the scriptlets run
 // with rpm's real arguments: they enable and start on install, only reload
-// on upgrade, stop and disable on erase, and leave nothing but the
-// administrator's edited settings (.rpmsave).
+// on upgrade, stop and disable on erase.  The upgrade makes the service
+// directory the edited settings name; erase removes it and /service, both
+// empty and made by %post, and leaves nothing but the administrator's
+// edited settings (.rpmsave).
 func TestRpmInstallUpgradeEraseScriptlets(t *testing.T) {
 	need(t, "rpm")
 	dir := chrootTest(t)
@@ -502,7 +638,9 @@ func TestRpmInstallUpgradeEraseScriptlets(t *testing.T) {
 	if err := os.MkdirAll(dir+"/run/systemd/system", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	settings := "SVSCAN_DIR=/service\n# changed by the administrator\n"
+	// The administrator moves the service directory; the upgrade's %post
+	// makes it.
+	settings := "SVSCAN_DIR=\"" + customDir + "\"\n# changed by the administrator\n"
 	if err := os.WriteFile(dir+"/etc/sysconfig/svscan", []byte(settings), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -514,10 +652,15 @@ func TestRpmInstallUpgradeEraseScriptlets(t *testing.T) {
 	if b, _ := os.ReadFile(dir + "/etc/sysconfig/svscan"); string(b) != settings {
 		t.Errorf("upgrade replaced /etc/sysconfig/svscan: %q", b)
 	}
+	if fi, err := os.Stat(dir + customDir); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("after upgrade: %s: %v %v", customDir, fi, err)
+	}
 
 	rpmIn("-e", "daemontools-go")
 	calls("systemctl stop svscan.service", "systemctl --no-reload disable svscan.service",
 		"chkconfig --del svscan", "systemctl --system daemon-reload")
+	// rpm moved the settings away before %postun; /service and the new
+	// directory, with its parent, were made by %post and are empty: gone.
 	added, removed := diff(before, snapshot(t, dir))
 	if !slices.Equal(added, []string{"/etc/sysconfig/svscan.rpmsave"}) || len(removed) > 0 {
 		t.Errorf("after erase: left %q (want only the edited settings as .rpmsave), removed %q", added, removed)

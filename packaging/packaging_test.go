@@ -444,6 +444,66 @@ func TestUnitNotifiesAndStopsSvscanFirst(t *testing.T) {
 	}
 }
 
+// TestUnitAndScriptsReadSvscanDirAlike checks how SVSCAN_DIR reaches
+// svscan.  The unit passes it as ${SVSCAN_DIR}, which systemd replaces by
+// exactly one argument, whitespace and all ($SVSCAN_DIR would be split at
+// whitespace), from the optional settings files, which override
+// Environment=.  The default, /service, is the same in the unit, the init
+// script, the post-install script and the shipped settings file, and that
+// file holds only comments and plain NAME=value lines, which sh and
+// systemd's EnvironmentFile= read alike.
+func TestUnitAndScriptsReadSvscanDirAlike(t *testing.T) {
+	s := unitSettings(t, filepath.Join(src, "init/svscan.service"))
+	argv := strings.Fields(strings.Join(s["Service.ExecStart"], " "))
+	if len(argv) != 2 || argv[1] != "${SVSCAN_DIR}" {
+		t.Errorf("ExecStart %q: want svscan with the one argument ${SVSCAN_DIR}", s["Service.ExecStart"])
+	}
+	for _, f := range s["Service.EnvironmentFile"] {
+		if !strings.HasPrefix(f, "-") {
+			t.Errorf("EnvironmentFile=%s is not optional", f)
+		}
+	}
+	defaults := map[string]string{}
+	for _, e := range s["Service.Environment"] {
+		if v, ok := strings.CutPrefix(e, "SVSCAN_DIR="); ok {
+			defaults["unit"] = v
+		}
+	}
+	assignment := regexp.MustCompile(`(?m)^SVSCAN_DIR=(.*)$`)
+	for _, f := range []string{"init/svscan.init", "packaging/scripts/postinstall.sh"} {
+		b, err := os.ReadFile(filepath.Join(src, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := assignment.FindSubmatch(b); m != nil {
+			defaults[f] = string(m[1])
+		} else {
+			t.Errorf("%s sets no default SVSCAN_DIR", f)
+		}
+	}
+	settings := filepath.Join(src, "init/default/svscan")
+	out, err := command(time.Minute, "sh", "-c", `. "$1" && echo "$SVSCAN_DIR"`, "sh", settings)
+	if err != nil {
+		t.Errorf("sh cannot read %s: %v\n%s", settings, err, out)
+	}
+	defaults["settings file (sh)"] = strings.TrimSpace(out)
+	for where, v := range defaults {
+		if v != "/service" {
+			t.Errorf("%s: default SVSCAN_DIR %q, want /service", where, v)
+		}
+	}
+	b, err := os.ReadFile(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := regexp.MustCompile(`^([A-Z_][A-Z0-9_]*=[^\s"'$` + "`" + `\\;|&<>()]*)?$`)
+	for i, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if !strings.HasPrefix(line, "#") && !plain.MatchString(line) {
+			t.Errorf("%s:%d: %q is not a plain NAME=value line", settings, i+1, line)
+		}
+	}
+}
+
 // TestPackagesAreReproducible builds both packages twice from the same
 // inputs and compares them byte for byte.  Two programs are enough to show
 // it, and keep the test fast.

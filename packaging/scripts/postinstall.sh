@@ -3,7 +3,8 @@
 #   deb: configure [OLD-VERSION] | abort-upgrade | abort-remove | abort-deconfigure
 #   rpm: $1 = 1 (first install) | 2 or more (upgrade)
 # Creates the service directory if missing (it is not shipped, so removing
-# the package never removes a user's tree), enables svscan for the init
+# the package never removes a user's tree; purge removes it only if this
+# script made it and it is empty), enables svscan for the init
 # system and starts it on a fresh install.  An upgrade never restarts a
 # running svscan: that would stop and start every supervised service.  The
 # old svscan keeps running until the administrator restarts it.
@@ -23,9 +24,23 @@ for f in /etc/default/svscan /etc/sysconfig/svscan; do
 	[ -r "$f" ] && . "$f"
 done
 
+# Make the service directory, and its parents, if missing, and record
+# every directory made here: purge removes those, if empty, and nothing
+# else.  (It cannot ask the settings which directory: dpkg deletes them
+# before postrm purge runs, rpm before %postun.)
+made=/var/lib/daemontools-go/made-dirs
 if [ ! -d "$SVSCAN_DIR" ]; then
+	new=
+	d=$SVSCAN_DIR
+	while [ ! -d "$d" ]; do
+		new="$d
+$new"
+		d=$(dirname "$d")
+	done
 	mkdir -p "$SVSCAN_DIR"
 	chmod 0755 "$SVSCAN_DIR"
+	mkdir -p "${made%/*}"
+	printf '%s' "$new" >>"$made"
 fi
 
 systemd_running() {

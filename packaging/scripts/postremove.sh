@@ -4,8 +4,9 @@
 #        abort-upgrade | disappear
 #   rpm: $1 = 0 (erase) | 1 or more (upgrade)
 # remove keeps the configuration (deb); purge, and rpm's erase, also drop
-# the unit's enablement state, the SysV links and the service directory if
-# it is empty: a tree holding services is the administrator's, never ours.
+# the unit's enablement state, the SysV links and the service directory
+# if postinst made it and it is empty: a directory the administrator made,
+# or a tree holding services, is the administrator's, never ours.
 set -e
 
 case "$1" in
@@ -33,11 +34,16 @@ if [ "$1" = purge ] && command -v update-rc.d >/dev/null 2>&1; then
 	update-rc.d svscan remove >/dev/null || true
 fi
 
-SVSCAN_DIR=/service
-for f in /etc/default/svscan /etc/sysconfig/svscan; do
-	# shellcheck disable=SC1090
-	[ -r "$f" ] && . "$f"
-done
-rmdir "$SVSCAN_DIR" 2>/dev/null || true
+# The directories postinst made (service directory and parents), children
+# before parents; rmdir removes only empty ones.  A directory the
+# administrator made, or filled, stays.
+made=/var/lib/daemontools-go/made-dirs
+if [ -r "$made" ]; then
+	LC_ALL=C sort -ru "$made" | while IFS= read -r d; do
+		[ -z "$d" ] || rmdir "$d" 2>/dev/null || true
+	done
+fi
+rm -f "$made"
+rmdir "${made%/*}" 2>/dev/null || true
 rm -f /var/run/svscan.pid /var/lock/subsys/svscan
 exit 0
