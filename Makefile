@@ -37,8 +37,7 @@ packages: build
 vm-test:
 	sh vm-tests/run.sh
 
-# GoReleaser (not in CI: go install github.com/goreleaser/goreleaser/v2@v2.15.2;
-# see packaging/README.md).
+# GoReleaser (scripts/install-deps.sh installs it; see packaging/README.md).
 release-check:
 	goreleaser check
 

@@ -562,33 +562,3 @@ func TestGitDescribeVersions(t *testing.T) {
 		t.Error("nightly matched")
 	}
 }
-
-// TestGoreleaserConfigChecks runs `goreleaser check` on .goreleaser.yaml when
-// goreleaser is installed (it is not part of scripts/install-deps.sh: see
-// packaging/README.md), and checks that its nfpms section places the same
-// files as layout.go.
-func TestGoreleaserConfigChecks(t *testing.T) {
-	cfg, err := os.ReadFile(filepath.Join(root, ".goreleaser.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range layout("SRC", "BIN", "STAGE", inventory{}) {
-		if !strings.Contains(string(cfg), "dst: "+c.Destination+"\n") {
-			t.Errorf(".goreleaser.yaml does not install %s", c.Destination)
-		}
-	}
-	for _, p := range append([]string{"/usr/share/man/man8/", "/usr/share/man/man7/", "bindir: /usr/bin"}, programs...) {
-		if !strings.Contains(string(cfg), p) {
-			t.Errorf(".goreleaser.yaml lacks %q", p)
-		}
-	}
-	goreleaser, err := exec.LookPath("goreleaser")
-	if err != nil {
-		t.Skip("goreleaser not installed (go install github.com/goreleaser/goreleaser/v2@v2.15.2)")
-	}
-	cmd := exec.Command(goreleaser, "check")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("goreleaser check: %v\n%s", err, out)
-	}
-}

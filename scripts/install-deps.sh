@@ -1,13 +1,64 @@
 #!/bin/sh
-# Installs, from Debian's archive, what the test suite needs: the C build of
+# Installs what the test suite needs: from Debian's archive the C build of
 # daemontools (the oracle), ucspi-tcp (tcpserver for the HOW-TO's smtpd
 # example) and the packaging and VM tools (systemd for systemd-analyze,
-# strace for svc's one-write test). Needs root.
+# strace for svc's one-write test); and GoReleaser, which the packaging
+# tests run on .goreleaser.yaml, built with `go install` from the Go module
+# proxy into /usr/local/bin. Needs root.
+#
+# Building GoReleaser is most of this script's work (about 460 CPU-seconds,
+# 5 minutes on 2 cores with empty Go caches; packaging/README.md), so it
+# builds in the background while apt-get runs, and the script waits for it
+# at the end: the tests start only once it is there, and a failed build
+# fails the script with its log.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
+export PATH="$PATH:/usr/local/go/bin"
+
+# The newest release that installs with this Go from the module proxy (see
+# packaging/README.md).
+GORELEASER_VERSION=v2.15.2
+GORELEASER_BIN=/usr/local/bin
+
+goreleaser_installed() {
+	"$GORELEASER_BIN/goreleaser" --version 2>/dev/null |
+		grep -q "^GitVersion: *$GORELEASER_VERSION\$"
+}
+
+log=$(mktemp)
+pid=
+stop_build() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+	fi
+	rm -f "$log"
+}
+trap stop_build EXIT
+if ! goreleaser_installed; then
+	echo "install-deps: go install github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION (in the background)"
+	start=$(date +%s)
+	# GOTOOLCHAIN=local: fail plainly if it wants a newer Go, never fetch one.
+	GOBIN=$GORELEASER_BIN GOTOOLCHAIN=local \
+		go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION" >"$log" 2>&1 &
+	pid=$!
+fi
+
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	daemontools ucspi-tcp \
 	mandoc shellcheck lintian rpm debootstrap fakeroot \
 	qemu-system-x86 qemu-utils e2fsprogs zstd cpio \
-	procps psmisc util-linux make gcc strace systemd
+	procps psmisc util-linux make gcc strace systemd git
+
+if [ -n "$pid" ]; then
+	echo "install-deps: waiting for go install of goreleaser"
+	status=0
+	wait "$pid" || status=$?
+	pid=
+	if [ "$status" != 0 ] || ! goreleaser_installed; then
+		echo "install-deps: go install github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION failed (exit $status):" >&2
+		cat "$log" >&2
+		exit 1
+	fi
+	echo "install-deps: goreleaser $GORELEASER_VERSION in $GORELEASER_BIN after $(($(date +%s) - start)) s"
+fi

@@ -6,10 +6,12 @@ set -eu
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 
-if [ ! -x /usr/bin/svscan ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+if { [ ! -x /usr/bin/svscan ] || ! command -v goreleaser >/dev/null; } &&
+	[ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	sh scripts/install-deps.sh
 fi
 
+# shellcheck disable=SC2046 # one argument per file name
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
 	echo "gofmt would change: $unformatted" >&2
