@@ -85,6 +85,9 @@ func config(src, version string, mtime time.Time, contents files.Contents) nfpm.
 				Conflicts: relations,
 				Replaces:  relations,
 				Provides:  relations,
+				// GOAMD64's baseline, as GoReleaser writes it (and cannot
+				// be told not to): the same control file either way.
+				Deb: nfpm.Deb{ArchVariant: "amd64v1"},
 			},
 			"rpm": {
 				Conflicts: relations[:1],

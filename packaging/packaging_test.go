@@ -29,8 +29,9 @@ var (
 )
 
 const (
-	testVersion    = "0.76.1~test1"
-	upgradeVersion = "0.76.1~test2"
+	testVersion     = "0.76.1~test1"
+	upgradeVersion  = "0.76.1~test2"
+	sourceDateEpoch = "1767225600" // 2026-01-01, every file's time stamp
 )
 
 func TestMain(m *testing.M) {
@@ -48,7 +49,7 @@ func TestMain(m *testing.M) {
 	src, bin, dist = filepath.Join(tmp, "src"), filepath.Join(tmp, "bin"), filepath.Join(tmp, "dist")
 	// Others commit while the tests run: pin the time stamp the packages
 	// would otherwise take from the last commit.
-	os.Setenv("SOURCE_DATE_EPOCH", "1767225600")
+	os.Setenv("SOURCE_DATE_EPOCH", sourceDateEpoch)
 	code := 2
 	if err := buildAll(); err != nil {
 		fmt.Fprintln(os.Stderr, "packaging test:", err)
