@@ -8,6 +8,7 @@ import (
 
 	"github.com/daemontools-go/daemontools/internal/djb"
 	"github.com/daemontools-go/daemontools/internal/svstatus"
+	"github.com/daemontools-go/daemontools/internal/tai64"
 )
 
 // RestartDelayFile is our one extension: an optional file in the service
@@ -35,6 +36,10 @@ var restartDelayPath = svstatus.NewSysPath(RestartDelayFile)
 // new pid, then pause (one second by default) without reading commands,
 // so that a service which exits at once is not restarted in a tight loop.
 func (s *supervisor) start() {
+	// The start is stamped at the fork, as 0.76 stamps it: our fork is a
+	// vfork, which returns only once the child has exec'd ./run, so the
+	// moment is taken just before it.
+	forked := tai64.Now()
 	syscall.ForkLock.Lock()
 	pid, err := s.launcher.fork()
 	syscall.ForkLock.Unlock()
@@ -44,8 +49,7 @@ func (s *supervisor) start() {
 		s.forkFailed = true
 		return
 	}
-	s.pid, s.paused = pid, false
-	s.pidChanged() // stamped as soon as fork returns, as 0.76 does
+	s.pid, s.paused, s.when = pid, false, forked
 	s.pidfd = pidfdOf(pid)
 	s.announce()
 	deepSleep(restartDelay())
