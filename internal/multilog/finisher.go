@@ -35,12 +35,20 @@ type finisher struct {
 	mu     sync.Mutex // serialises the renames and pruning of the goroutines
 }
 
-// maxInFlight is how many rotated files of one directory may be syncing at
-// once. Four keep a virtual disk's queue busy; more gain nothing measurable.
-const maxInFlight = 4
+// How many rotated files of one directory may be syncing at once: up to
+// four (enough to keep a disk's queue busy), and a second or later one only
+// while all of them hold no more than 1 MiB. The bytes not yet on disk when
+// the power fails are then at most what 0.76 risks (current) plus the
+// larger of 1 MiB and one file: with big files (s16777215) one file is
+// synced at a time, as before.
+const (
+	maxInFlight      = 4
+	maxInFlightBytes = 1 << 20
+)
 
 // rotated is one file being finished in the background.
 type rotated struct {
+	size    uint64        // its length
 	done    chan struct{} // closed when the file is finished
 	retried atomic.Bool   // a step failed and is being retried
 }
@@ -61,8 +69,8 @@ func (d *logDir) nextLabel() tai64.N {
 
 // finishLater hands the rotated file, renamed to @LABEL.u and still open as
 // fd, to the background.
-func (d *logDir) finishLater(fd int, label []byte) {
-	r := &rotated{done: make(chan struct{})}
+func (d *logDir) finishLater(fd int, label []byte, size uint64) {
+	r := &rotated{size: size, done: make(chan struct{})}
 	d.bg.flight = append(d.bg.flight, r)
 	unfinished := string(append(label, ".u"...))
 	finished := string(append(label, ".s"...))
@@ -87,10 +95,17 @@ func (d *logDir) finishLater(fd int, label []byte) {
 	}()
 }
 
-// waitSlot waits until fewer than maxInFlight rotations of d are in the
-// background.
-func (d *logDir) waitSlot() {
-	for len(d.bg.flight) >= maxInFlight {
+// waitSlot waits until a rotation of size bytes may go to the background
+// (see maxInFlight).
+func (d *logDir) waitSlot(size uint64) {
+	for len(d.bg.flight) > 0 {
+		total := size
+		for _, r := range d.bg.flight {
+			total += r.size
+		}
+		if len(d.bg.flight) < maxInFlight && total <= maxInFlightBytes {
+			return
+		}
 		<-d.bg.flight[0].done
 		d.bg.flight = d.bg.flight[1:]
 	}

@@ -42,7 +42,7 @@ func TestBackgroundFinishRetriesAndBlocksReading(t *testing.T) {
 		}
 	}
 	d := &logDir{DirSpec: DirSpec{Name: "./d", Num: 10}, p: &pauser{stderr: errFile, delay: 10 * time.Millisecond}, fd: badFd}
-	d.finishLater(fd, label)
+	d.finishLater(fd, label, 7)
 
 	testkit.Eventually(t, 10*time.Second, func() bool { return d.bg.flight[0].retried.Load() }, "no retry flagged")
 	waited := make(chan struct{})
@@ -96,5 +96,47 @@ func TestRotationLabelsIncrease(t *testing.T) {
 	}
 	if now := d.nextLabel(); now.Label() <= want[1].Label() {
 		t.Errorf("third label %s does not sort after %s", now.Label(), want[1].Label())
+	}
+}
+
+// A rotation goes to the background beside others only while they are
+// fewer than four and hold no more than 1 MiB with it; otherwise it waits
+// for the oldest.
+func TestRotationsInFlightAreBounded(t *testing.T) {
+	pending := func(sizes ...uint64) *logDir {
+		d := &logDir{}
+		for _, n := range sizes {
+			d.bg.flight = append(d.bg.flight, &rotated{size: n, done: make(chan struct{})})
+		}
+		return d
+	}
+	returns := func(d *logDir, size uint64) bool {
+		ret := make(chan struct{})
+		go func() { d.waitSlot(size); close(ret) }()
+		select {
+		case <-ret:
+			return true
+		case <-time.After(100 * time.Millisecond):
+			for _, r := range d.bg.flight {
+				close(r.done) // let it end
+			}
+			<-ret
+			return false
+		}
+	}
+	for _, c := range []struct {
+		flight []uint64
+		size   uint64
+		wait   bool
+	}{
+		{nil, 16 << 20, false},                          // nothing in flight: always
+		{[]uint64{99999, 99999, 99999}, 99999, false},   // a fourth small file
+		{[]uint64{99999, 99999, 99999, 99999}, 1, true}, // a fifth
+		{[]uint64{900 << 10}, 200 << 10, true},          // over 1 MiB together
+		{[]uint64{16 << 20}, 100, true},                 // a big file syncs alone
+	} {
+		if got := !returns(pending(c.flight...), c.size); got != c.wait {
+			t.Errorf("in flight %v, rotating %d bytes: waited %v, want %v", c.flight, c.size, got, c.wait)
+		}
 	}
 }

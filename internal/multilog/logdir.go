@@ -233,7 +233,8 @@ func (d *logDir) rotate() {
 	p := d.p
 	p.retry(func() error { return unix.Fchdir(d.fd) }, "unable to switch to ", d.Name, ", pausing")
 	if !d.HasProcessor {
-		d.waitSlot()
+		size := d.size
+		d.waitSlot(size)
 		label := d.nextLabel().AppendLabel(make([]byte, 0, tai64.LabelLen+2))
 		unfinished := string(append(label, ".u"...))
 		d.rotating(false)
@@ -244,7 +245,7 @@ func (d *logDir) rotate() {
 		d.used, d.size = 0, 0
 		d.rotating(true)
 		p.retry(func() error { return unix.Fchmod(d.cur, 0o644) }, "unable to set mode of ", d.Name, "/current, pausing")
-		d.finishLater(old, label)
+		d.finishLater(old, label, size)
 		return
 	}
 	d.syncFd(d.cur, "current")
