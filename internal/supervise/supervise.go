@@ -15,6 +15,7 @@ package supervise
 import (
 	"io"
 	"runtime"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -53,6 +54,7 @@ func Main(args, env []string, stderr io.Writer) int {
 	env = tuneRuntime(args, env)
 	trimRuntime()
 	defaultSignals()
+	restoreNofile()
 	s := newSupervisor(args[1], stderr)
 	l, err := newLauncher(s.dir, env)
 	if err != nil {
@@ -68,6 +70,16 @@ func Main(args, env []string, stderr io.Writer) int {
 	s.run()
 	s.announce()
 	return 0
+}
+
+// restoreNofile puts back the soft limit on open files that supervise was
+// started with: Go raises it to the hard limit for itself at start-up, and
+// the service must get what 0.76's supervise would have handed on.
+// supervise itself needs a handful of descriptors.
+func restoreNofile() {
+	if lim := startNofile(); lim != nil {
+		syscall.Setrlimit(syscall.RLIMIT_NOFILE, lim)
+	}
 }
 
 func newSupervisor(dir string, stderr io.Writer) *supervisor {

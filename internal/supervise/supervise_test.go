@@ -2,6 +2,7 @@ package supervise
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -670,5 +671,16 @@ func TestOverlongSuperviseSymlinkLikeC(t *testing.T) {
 	}
 	if outs[0] != outs[1] || outs[0] != "unable to readlink ./supervise: unknown error\n" {
 		t.Errorf("ours %q, C %q", outs[0], outs[1])
+	}
+}
+
+// The service gets the limit on open files that supervise was started
+// with, as from the C supervise, although Go raises its own soft limit to
+// the hard one at start-up.
+func TestServiceGetsTheStartingNofileLimit(t *testing.T) {
+	for _, bin := range []string{theirs(t), ours(t)} {
+		s := newService(t, `{ ulimit -Sn; ulimit -Hn; } > limit.new && mv limit.new limit; exec sleep 1000`)
+		s.launchCmd(exec.Command("prlimit", "--nofile=1024:4096", bin, "sv"))
+		s.waitFile("limit", "1024\n4096\n")
 	}
 }
