@@ -4,7 +4,8 @@
 # the packaging tests; only .goreleaser.yaml repeats its settings): static,
 # stripped, and
 #   -tags dtgo_rtsig, -checklinkname=0  the exec wrappers hand on the signal
-#                                       state they started with (daemontools(7))
+#                                       state they started with (daemontools(7)),
+#                                       supervise the open-files limit
 #   GOEXPERIMENT=nogreenteagc           Go 1.25's collector before "Green
 #                                       Tea": these small heaps touch fewer
 #                                       pages without its per-span mark bits
