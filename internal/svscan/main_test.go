@@ -131,7 +131,8 @@ func startScan(t testing.TB, bin, dir, supervise string, extraEnv ...string) *sc
 }
 
 // startWrapped is startScan with svscan run by a wrapper command (such as
-// unshare), which must exec svscan in a direct child or itself.
+// unshare, or setuidgid), which must exec svscan in a direct child or in
+// itself.
 func startWrapped(t testing.TB, wrapper []string, bin, dir, supervise string, extraEnv ...string) *scan {
 	t.Helper()
 	path := pathDir(t, supervise, tool(t, "multilog"))
@@ -153,6 +154,9 @@ func startWrapped(t testing.TB, wrapper []string, bin, dir, supervise string, ex
 	t.Cleanup(s.cleanup)
 	if wrapper != nil {
 		testkit.Eventually(t, 10*time.Second, func() bool {
+			if p, ok := readProc(cmd.Process.Pid); ok && p.argv[0] == bin {
+				return true
+			}
 			for _, c := range children(cmd.Process.Pid) {
 				if c.argv[0] == bin {
 					s.svPid = c.pid

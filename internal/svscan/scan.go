@@ -156,8 +156,8 @@ func (s *scanner) start(name string) {
 	}
 	sv.name = name
 	sv.active = true
-	if sv.pid == 0 {
-		s.startMain(sv)
+	if sv.pid == 0 && !s.startMain(sv) {
+		return // no fork, so 0.76 does not try the log either
 	}
 	if sv.logged && sv.logPid == 0 {
 		s.startLog(sv)
@@ -200,19 +200,22 @@ func hasLog(name string) (bool, error) {
 }
 
 // startMain runs "supervise NAME" in the scan directory; for a logged
-// service its stdout is the pipe.
-func (s *scanner) startMain(sv *service) {
+// service its stdout is the pipe. It reports false when no process could
+// be forked, true when one was (even if it could not run supervise: in
+// 0.76 that child says so itself).
+func (s *scanner) startMain(sv *service) bool {
 	files := s.std
 	if sv.logged {
 		files[1] = uintptr(sv.pipe[1])
 	}
 	pid, err := s.spawn("", []string{"supervise", sv.name}, files)
 	if err != nil {
-		s.warnErr(err, "unable to start supervise ", sv.name)
-		return
+		s.warnSpawn(err, sv.name)
+		return !isForkError(err)
 	}
 	sv.pid = pid
 	s.byPid[pid] = sv
+	return true
 }
 
 // startLog runs "supervise log" inside NAME with the pipe as stdin.
@@ -225,11 +228,22 @@ func (s *scanner) startLog(sv *service) {
 	files[0] = uintptr(sv.pipe[0])
 	pid, err := s.spawn(sv.name, []string{"supervise", "log"}, files)
 	if err != nil {
-		s.warnErr(err, "unable to start supervise ", sv.name, "/log")
+		s.warnSpawn(err, sv.name+"/log")
 		return
 	}
 	sv.logPid = pid
 	s.byPid[pid] = sv
+}
+
+// warnSpawn gives 0.76's message for a supervise that did not start:
+// "unable to fork for WHAT" when no process was made, "unable to start
+// supervise WHAT" when the exec failed.
+func (s *scanner) warnSpawn(err error, what string) {
+	if isForkError(err) {
+		s.warnErr(err, "unable to fork for ", what)
+		return
+	}
+	s.warnErr(err, "unable to start supervise ", what)
 }
 
 // spawn starts a supervise child with svscan's environment.
@@ -237,20 +251,56 @@ func (s *scanner) spawn(dir string, argv []string, files [3]uintptr) (int, error
 	return forkExec(dir, argv, s.env, files)
 }
 
+// forkError is a spawn that made no process: 0.76's "unable to fork for".
+// Every other spawn error happened in the child, before or at its exec.
+type forkError struct{ err error }
+
+func (e *forkError) Error() string { return "fork: " + e.err.Error() }
+func (e *forkError) Unwrap() error { return e.err }
+
+func isForkError(err error) bool {
+	_, ok := err.(*forkError)
+	return ok
+}
+
 // forkExec forks and execs argv[0] found along env's PATH with 0.76's
 // rules, with files as descriptors 0, 1 and 2. The PATH search happens in
 // the parent because Go cannot run code between fork and exec; ForkExec
 // reports the child's exec error, so the outcome and the error reported
 // are the same. dir, when not empty, is entered before the exec (and so
-// before a relative PATH element is resolved), as 0.76's child does.
+// before a relative PATH element is resolved), as 0.76's child does. A
+// failure to fork ends the search, as a *forkError.
 func forkExec(dir string, argv, env []string, files [3]uintptr) (int, error) {
 	var pid int
-	attr := &syscall.ProcAttr{Dir: dir, Env: env, Files: files[:]}
 	err := pathexec.Search(argv[0], env, func(path string) error {
 		var err error
-		pid, err = syscall.ForkExec(path, argv, attr)
+		pid, err = forkExecOnce(path, dir, argv, env, files)
 		return err
 	})
+	return pid, err
+}
+
+// noChild is what forkExecOnce puts in SysProcAttr.PidFD before the fork.
+// ForkExec stores there the child's pidfd (or -1) as soon as clone has
+// made the child, and leaves it -1 when the child then fails; so a
+// failed ForkExec that left noChild never had a child: the fork itself
+// failed (clone, or the status pipe before it). ForkExec's error alone
+// cannot tell: both come back as an Errno. TestSvscanForkFailureWording
+// and TestSvscanUnableToStartSupervise hold this to the Go release in use.
+const noChild = -2
+
+// forkExecOnce is one ForkExec of path, telling a failed fork
+// (*forkError) from a child that failed before its exec.
+func forkExecOnce(path, dir string, argv, env []string, files [3]uintptr) (int, error) {
+	pidfd := noChild
+	attr := &syscall.ProcAttr{Dir: dir, Env: env, Files: files[:], Sys: &syscall.SysProcAttr{PidFD: &pidfd}}
+	pid, err := syscall.ForkExec(path, argv, attr)
+	if pidfd >= 0 {
+		unix.Close(pidfd)
+	}
+	if err != nil && pidfd == noChild {
+		return 0, &forkError{err}
+	}
 	return pid, err
 }
 

@@ -1,0 +1,293 @@
+package svscan
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/daemontools-go/daemontools/internal/testkit"
+)
+
+// The warnings of 0.76's svscan that need a failing system call, each
+// made to happen under the C svscan and ours in the same scenario.
+
+const markerWarning = "svscan: warning: unable to stat zz-marker: file does not exist"
+
+// builds are the two svscans compared.
+func builds(t *testing.T) []struct{ name, bin string } {
+	return []struct{ name, bin string }{
+		{"C", testkit.Oracle(t, "svscan")},
+		{"ours", testkit.Path("svscan")},
+	}
+}
+
+// warnings returns svscan's distinct warning lines, sorted, without the
+// marker's.
+func (s *scan) warnings() []string {
+	seen := map[string]bool{}
+	for _, l := range strings.Split(s.stderr.String(), "\n") {
+		if strings.HasPrefix(l, "svscan: warning: ") && l != markerWarning {
+			seen[l] = true
+		}
+	}
+	out := []string{}
+	for l := range seen {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fullScan waits until svscan has completed a scan that began after the
+// call: with ALRM for ours, by waiting for the five-second rescans for C
+// (which ALRM kills).
+func (s *scan) fullScan(ours bool) {
+	s.t.Helper()
+	if ours {
+		// ALRM before svscan's handler is set up would kill it.
+		testkit.Eventually(s.t, 10*time.Second, func() bool { return s.scans() > 0 },
+			"no first scan; stderr:\n%s", s.stderr)
+		s.rescan()
+		return
+	}
+	n := s.scans()
+	testkit.Eventually(s.t, 15*time.Second, func() bool { return s.scans() >= n+2 },
+		"no rescan; stderr:\n%s", s.stderr)
+}
+
+// childArgv lists svscan's live children as "supervise ARG" (the
+// command's base name and its last argument, so that a stand-in script
+// run by sh shows as the supervise it stands for), sorted.
+func (s *scan) childArgv() []string {
+	out := []string{}
+	for _, c := range children(s.pid()) {
+		if c.state != 'Z' && len(c.argv) >= 2 {
+			n := len(c.argv)
+			out = append(out, filepath.Base(c.argv[n-2])+" "+c.argv[n-1])
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fakeSupervise is a stand-in for supervise that forks nothing and only
+// waits (reading a FIFO it holds open for writing too, so it never sees
+// an end): the scenarios count svscan's processes, and a real supervise
+// would fork its service. Every account may run it.
+func fakeSupervise(t *testing.T) string {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "never")
+	if err := unix.Mkfifo(fifo, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(fifo, 0o666) // whatever the umask
+	p := filepath.Join(dir, "supervise")
+	testkit.WriteScript(t, p, "#!/bin/sh\nread x <>"+fifo+"\n")
+	openToAll(t, dir)
+	return p
+}
+
+// moveIn creates entries in a directory of their own and renames them
+// into dir, so that svscan sees each service whole (log included).
+func moveIn(t *testing.T, dir string, build func(staging string)) {
+	t.Helper()
+	staging := t.TempDir()
+	build(staging)
+	entries, _ := os.ReadDir(staging)
+	for _, e := range entries {
+		if err := os.Rename(filepath.Join(staging, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func mkdirs(t *testing.T, dirs ...string) {
+	t.Helper()
+	for _, d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func sameLines(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }
+
+// openToAll makes the given directories, and the per-test directories
+// they are in, searchable by every account (t.TempDir makes them 0700),
+// and our programs too.
+func openToAll(t *testing.T, dirs ...string) {
+	for _, d := range append(dirs, testkit.Bin) {
+		for _, p := range []string{d, filepath.Dir(d)} {
+			if err := os.Chmod(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// pidsCgroup makes a cgroup with the pids controller for the test and
+// returns its directory, removed (once its processes are gone) at the
+// end. It skips when there is none to use: cgroup v2 at /sys/fs/cgroup
+// with the pids controller, or a cgroup v1 hierarchy with it.
+func pidsCgroup(t *testing.T) string {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for a pids cgroup")
+	}
+	base, why := pidsHierarchy()
+	if base == "" {
+		t.Skip(why)
+	}
+	dir, err := os.MkdirTemp(base, "dtgo-svscan-")
+	if err != nil {
+		t.Skipf("cannot make a cgroup in %s: %v", base, err)
+	}
+	t.Logf("pids cgroup %s", dir)
+	t.Cleanup(func() {
+		testkit.Poll(10*time.Second, func() bool {
+			b, _ := os.ReadFile(filepath.Join(dir, "cgroup.procs"))
+			for _, f := range strings.Fields(string(b)) {
+				if pid, err := strconv.Atoi(f); err == nil {
+					syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+			return len(b) == 0
+		})
+		os.Remove(dir)
+	})
+	return dir
+}
+
+func pidsHierarchy() (string, string) {
+	const v2 = "/sys/fs/cgroup"
+	if b, err := os.ReadFile(v2 + "/cgroup.controllers"); err == nil && contains(strings.Fields(string(b)), "pids") {
+		if err := os.WriteFile(v2+"/cgroup.subtree_control", []byte("+pids"), 0); err != nil {
+			return "", "cgroup v2 has pids but it cannot be enabled for child groups: " + err.Error()
+		}
+		return v2, ""
+	}
+	mounts, _ := os.ReadFile("/proc/self/mounts")
+	for _, l := range strings.Split(string(mounts), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 4 && f[2] == "cgroup" && contains(strings.Split(f[3], ","), "pids") {
+			return f[1], ""
+		}
+	}
+	return "", "no pids cgroup controller (neither cgroup v2 at " + v2 + " with pids nor a cgroup v1 pids hierarchy)"
+}
+
+// threads counts the threads of pid.
+func threads(pid int) int {
+	ts, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	return len(ts)
+}
+
+func readInt(path string) int {
+	b, _ := os.ReadFile(path)
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// forkScenario runs bin (a svscan) in a pids cgroup, lets it settle
+// (a first set of services started, killed and reaped, so that ours has
+// made the threads its runtime wants), then allows it room more
+// processes (pids.max), moves in the services build makes and returns
+// svscan's warnings and children after a whole scan. It reports false
+// when the result says nothing: svscan made a thread meanwhile (Go's
+// runtime may), so the room was not all for children.
+func forkScenario(t *testing.T, bin string, ours bool, room int, build func(staging string)) ([]string, []string, bool) {
+	cg := pidsCgroup(t)
+	dir := t.TempDir()
+	addMarker(t, dir)
+	mkdirs(t, filepath.Join(dir, "warm1", "log"), filepath.Join(dir, "warm2"))
+	enter := `echo $$ >` + cg + `/cgroup.procs && exec "$0" "$@"`
+	s := startWrapped(t, []string{"/bin/sh", "-c", enter}, bin, dir, fakeSupervise(t))
+	testkit.Eventually(t, 10*time.Second, func() bool { return len(s.childArgv()) == 3 },
+		"warm-up services not started: %q; stderr:\n%s", s.childArgv(), s.stderr)
+	// Moved out, not removed: a new directory could get the inode of a
+	// removed one, and svscan, which knows services by inode, could take
+	// it for that service if it has not forgotten it yet.
+	grave := t.TempDir()
+	for _, w := range []string{"warm1", "warm2"} {
+		if err := os.Rename(filepath.Join(dir, w), filepath.Join(grave, w)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range children(s.pid()) {
+		syscall.Kill(c.pid, syscall.SIGKILL)
+	}
+	current := filepath.Join(cg, "pids.current")
+	testkit.Eventually(t, 15*time.Second, func() bool { return readInt(current) == threads(s.pid()) },
+		"warm-up children not reaped: %d tasks in the cgroup, svscan has %d threads", readInt(current), threads(s.pid()))
+	own := threads(s.pid())
+	if err := os.WriteFile(filepath.Join(cg, "pids.max"), []byte(strconv.Itoa(own+room)), 0); err != nil {
+		t.Fatal(err)
+	}
+	moveIn(t, dir, build)
+	s.fullScan(ours)
+	if p, ok := readProc(s.pid()); !ok || p.state == 'Z' || threads(s.pid()) != own {
+		t.Logf("svscan made a thread (had %d, now %d) or ended; stderr:\n%s", own, threads(s.pid()), s.stderr)
+		s.cleanup()
+		return nil, nil, false
+	}
+	w, kids := s.warnings(), s.childArgv()
+	s.cleanup()
+	return w, kids, true
+}
+
+// TestSvscanForkFailureWording: when fork fails, 0.76 says "unable to
+// fork for NAME" (or NAME/log), not "unable to start supervise", and
+// after a failed fork for NAME it does not try NAME/log. A pids cgroup
+// lets svscan make no process at all, or exactly one: then the main
+// supervise starts and the log's fork fails.
+func TestSvscanForkFailureWording(t *testing.T) {
+	cases := []struct {
+		name     string
+		room     int
+		build    func(staging string)
+		want     []string
+		wantKids []string
+	}{
+		{"no fork", 0,
+			func(st string) { mkdirs(t, filepath.Join(st, "a", "log"), filepath.Join(st, "b")) },
+			[]string{
+				"svscan: warning: unable to fork for a: temporary failure",
+				"svscan: warning: unable to fork for b: temporary failure",
+			}, []string{}},
+		{"one fork", 1,
+			func(st string) { mkdirs(t, filepath.Join(st, "a", "log")) },
+			[]string{"svscan: warning: unable to fork for a/log: temporary failure"},
+			[]string{"supervise a"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			for _, b := range builds(t) {
+				var got, kids []string
+				ok := false
+				for attempt := 0; attempt < 3 && !ok; attempt++ {
+					got, kids, ok = forkScenario(t, b.bin, b.name == "ours", c.room, c.build)
+				}
+				if !ok {
+					t.Fatalf("%s: svscan made threads in every attempt", b.name)
+				}
+				if !sameLines(got, c.want) {
+					t.Errorf("%s: warnings %q, want %q", b.name, got, c.want)
+				}
+				if !sameLines(kids, c.wantKids) {
+					t.Errorf("%s: children %q, want %q", b.name, kids, c.wantKids)
+				}
+			}
+		})
+	}
+}
