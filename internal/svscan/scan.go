@@ -39,16 +39,19 @@ type scanner struct {
 	services map[fileID]*service
 	byPid    map[int]*service
 	timeout  time.Duration // bound of the shutdown in progress
+	spare    []int         // descriptors held for spawn (see keepSpare)
 }
 
 func newScanner(stdin, stdout, stderr *os.File, env []string) *scanner {
-	return &scanner{
+	s := &scanner{
 		stderr:   stderr,
 		std:      [3]uintptr{stdin.Fd(), stdout.Fd(), stderr.Fd()},
 		env:      env,
 		services: make(map[fileID]*service),
 		byPid:    make(map[int]*service),
 	}
+	s.keepSpare()
+	return s
 }
 
 func (s *scanner) warn(parts ...string) { djb.Warn(s.stderr, prog, parts...) }
@@ -89,11 +92,22 @@ func (s *scanner) exited(pid int) {
 
 // scan is 0.76's doit() without the reaping: read the directory, start
 // what is missing, forget removed services whose supervisors are gone.
+// As in 0.76 the directory stays open while the services are started, so
+// that a pipe can never take the descriptor the next scan needs to read
+// the directory.
 func (s *scanner) scan() {
 	for _, sv := range s.services {
 		sv.active = false
 	}
-	names, err := readNames()
+	dir, err := os.Open(".")
+	if err != nil {
+		s.warnErr(err, "unable to read directory")
+		return
+	}
+	defer dir.Close()
+	// Directory order, as readdir gives it; after a read error, the
+	// names seen so far.
+	names, err := dir.Readdirnames(-1)
 	for _, name := range names {
 		s.start(name)
 	}
@@ -103,17 +117,6 @@ func (s *scanner) scan() {
 		return
 	}
 	s.forgetRemoved()
-}
-
-// readNames lists the current directory in directory order, as readdir
-// gives it. On a read error it returns the names seen so far.
-func readNames() ([]string, error) {
-	dir, err := os.Open(".")
-	if err != nil {
-		return nil, err
-	}
-	defer dir.Close()
-	return dir.Readdirnames(-1)
 }
 
 // forgetRemoved drops entries whose directory has gone and whose two
@@ -175,14 +178,33 @@ func (s *scanner) newService(name string) *service {
 		return nil
 	}
 	if logged {
-		var p [2]int
-		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		p, err := logPipe()
+		if err != nil {
 			s.warnErr(err, "unable to create pipe for ", name)
 			return nil
 		}
 		sv.logged, sv.pipe = true, p
 	}
 	return sv
+}
+
+// logPipe creates a service's log pipe. It must leave a descriptor number
+// free above both ends: ForkExec moves its status pipe, in the child,
+// above the highest descriptor handed to it, and a pipe end at the limit
+// would make every start of the service fail. A pipe that does not leave
+// that room is refused like one the limit did not allow.
+func logPipe() ([2]int, error) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		return p, err
+	}
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil && uint64(max(p[0], p[1]))+1 >= lim.Cur {
+		unix.Close(p[0])
+		unix.Close(p[1])
+		return p, unix.EMFILE
+	}
+	return p, nil
 }
 
 // hasLog reports whether NAME/log exists (any type). As in 0.76, names
@@ -246,9 +268,39 @@ func (s *scanner) warnSpawn(err error, what string) {
 	s.warnErr(err, "unable to start supervise ", what)
 }
 
-// spawn starts a supervise child with svscan's environment.
+// spawn starts a supervise child with svscan's environment. The spare
+// descriptors are let go for the time of the fork: ForkExec needs three
+// (its status pipe and the child's pidfd) where 0.76's fork needs none.
 func (s *scanner) spawn(dir string, argv []string, files [3]uintptr) (int, error) {
+	s.releaseSpare()
+	defer s.keepSpare()
 	return forkExec(dir, argv, s.env, files)
+}
+
+// spareCount is how many descriptors one spawn needs in svscan itself.
+const spareCount = 3
+
+// keepSpare holds spareCount descriptors (of "/", opened O_PATH) for
+// spawn. Without them a svscan whose log pipes had used every descriptor
+// could start no supervise at all, not even the ones of unlogged
+// services, where 0.76 goes on forking: with them, as in 0.76, only a new
+// logged service fails ("unable to create pipe"). It holds what it can.
+func (s *scanner) keepSpare() {
+	for len(s.spare) < spareCount {
+		fd, err := unix.Open("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return
+		}
+		s.spare = append(s.spare, fd)
+	}
+}
+
+// releaseSpare closes the spare descriptors.
+func (s *scanner) releaseSpare() {
+	for _, fd := range s.spare {
+		unix.Close(fd)
+	}
+	s.spare = s.spare[:0]
 }
 
 // forkError is a spawn that made no process: 0.76's "unable to fork for".

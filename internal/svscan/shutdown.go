@@ -83,6 +83,7 @@ func count(n int, r role) string {
 // Whatever still runs at the deadline gets KILL. It returns svscan's exit
 // status: 0 after a clean shutdown, 111 after a KILL.
 func (s *scanner) shutdown(sig os.Signal, timeout time.Duration, children <-chan os.Signal) int {
+	s.releaseSpare() // nothing is started from here; the control FIFOs want descriptors
 	s.notify(daemon.SdNotifyStopping)
 	deadline := time.Now().Add(timeout)
 	s.timeout = timeout

@@ -3,6 +3,7 @@ package svscan
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -119,6 +120,111 @@ func mkdirs(t *testing.T, dirs ...string) {
 }
 
 func sameLines(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }
+
+// TestSvscanCreatePipeWarningLike076: svscan's descriptor limit is set
+// (prlimit) so that, during a scan, one descriptor is left once the
+// directory is open: no log pipe can be made. Each new logged service
+// gets "unable to create pipe for NAME" and is not started; unlogged
+// services start as usual, as with 0.76, whose fork needs no descriptor.
+// The limit is counted from each svscan's own descriptors at rest (the C
+// one holds 0, 1 and 2; ours also the runtime's, inotify and the spares
+// it keeps for forking). The unlogged services are named 100000 and
+// 100001 (see startLimitable).
+func TestSvscanCreatePipeWarningLike076(t *testing.T) {
+	want := []string{
+		"svscan: warning: unable to create pipe for a: process cannot open more files",
+		"svscan: warning: unable to create pipe for c: process cannot open more files",
+	}
+	wantKids := []string{"supervise 100000", "supervise 100001"}
+	for _, b := range builds(t) {
+		dir := t.TempDir()
+		s := startLimitable(t, b.bin, dir)
+		rest := s.fdsAtRest()
+		setSoftNofile(t, s.pid(), rest+2)
+		moveIn(t, dir, func(staging string) {
+			mkdirs(t, filepath.Join(staging, "a", "log"), filepath.Join(staging, "c", "log"),
+				filepath.Join(staging, "100000"), filepath.Join(staging, "100001"))
+		})
+		s.fullScan(b.name == "ours")
+		if got := s.warnings(); !sameLines(got, want) {
+			t.Errorf("%s (limit %d): warnings %q, want %q", b.name, rest+2, got, want)
+		}
+		if got := s.childArgv(); !sameLines(got, wantKids) {
+			t.Errorf("%s (limit %d): children %q, want %q", b.name, rest+2, got, wantKids)
+		}
+	}
+}
+
+// startLimitable runs bin (a svscan) on dir, holding the marker, for a
+// test that lowers its descriptor limit, with sleep(1) as supervise: it
+// needs no descriptor either, and takes "supervise 100000" as 100000
+// seconds, so the services are given numbers for names. It returns after
+// the first scan.
+func startLimitable(t *testing.T, bin, dir string) *scan {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to lower the descriptor limit of a running svscan")
+	}
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep(1)")
+	}
+	addMarker(t, dir)
+	s := startScan(t, bin, dir, sleep)
+	testkit.Eventually(t, 10*time.Second, func() bool { return s.scans() > 0 },
+		"%s: no first scan; stderr:\n%s", bin, s.stderr)
+	return s
+}
+
+// fdsAtRest counts svscan's descriptors between scans: the least of a
+// few looks, as a scan holds the directory open.
+func (s *scan) fdsAtRest() int {
+	n := fdCount(s.pid())
+	for range 10 {
+		n = min(n, fdCount(s.pid()))
+	}
+	return n
+}
+
+// setSoftNofile sets the soft descriptor limit of pid (prlimit).
+func setSoftNofile(t *testing.T, pid, n int) {
+	t.Helper()
+	var lim unix.Rlimit
+	if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, nil, &lim); err != nil {
+		t.Fatal(err)
+	}
+	lim.Cur = uint64(n)
+	if err := unix.Prlimit(pid, unix.RLIMIT_NOFILE, &lim, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSvscanLogPipeLeavesRoomForFork: a log pipe whose ends would be the
+// last descriptors below the limit is refused with 0.76's "unable to
+// create pipe" (ForkExec needs a descriptor number above them in the
+// child, and every start of the service would fail with "file descriptor
+// not open"). 0.76 takes that pipe; ours stops one pipe earlier.
+func TestSvscanLogPipeLeavesRoomForFork(t *testing.T) {
+	dir := t.TempDir()
+	s := startLimitable(t, testkit.Path("svscan"), dir)
+	rest := s.fdsAtRest()
+	// The directory and both ends of the pipe fit, nothing above them.
+	setSoftNofile(t, s.pid(), rest+3)
+	moveIn(t, dir, func(staging string) { mkdirs(t, filepath.Join(staging, "100000", "log")) })
+	s.fullScan(true)
+	want := []string{"svscan: warning: unable to create pipe for 100000: process cannot open more files"}
+	if got := s.warnings(); !sameLines(got, want) {
+		t.Errorf("warnings %q, want %q", got, want)
+	}
+	// One more descriptor, and the service starts: its supervise (sleep)
+	// runs, the log's (sleep log) complains.
+	setSoftNofile(t, s.pid(), rest+4)
+	s.fullScan(true)
+	testkit.Eventually(t, 10*time.Second, func() bool { return contains(s.childArgv(), "supervise 100000") },
+		"service not started with room for its pipe: %q; stderr:\n%s", s.childArgv(), s.stderr)
+	if e := s.stderr.String(); strings.Contains(e, "unable to start") || strings.Contains(e, "unable to fork") {
+		t.Errorf("stderr:\n%s", e)
+	}
+}
 
 // openToAll makes the given directories, and the per-test directories
 // they are in, searchable by every account (t.TempDir makes them 0700),
