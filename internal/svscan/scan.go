@@ -241,8 +241,12 @@ func (s *scanner) startMain(sv *service) bool {
 }
 
 // startLog runs "supervise log" inside NAME with the pipe as stdin.
+// 0.76's child enters NAME and says "unable to switch to NAME" when it
+// cannot; ForkExec would report that failure like a failed exec, so the
+// parent tries first (as svscan's user, as the child would) and gives
+// 0.76's message itself, without forking.
 func (s *scanner) startLog(sv *service) {
-	if err := unix.Access(sv.name, unix.X_OK); err != nil {
+	if err := unix.Faccessat(unix.AT_FDCWD, sv.name, unix.X_OK, unix.AT_EACCESS); err != nil {
 		s.warnErr(err, "unable to switch to ", sv.name)
 		return
 	}

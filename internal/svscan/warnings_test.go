@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -121,6 +122,58 @@ func mkdirs(t *testing.T, dirs ...string) {
 
 func sameLines(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }
 
+// TestSvscanStatLogWarningLike076: a log entry that cannot be examined
+// (a symbolic link to itself: ELOOP) gives "unable to stat NAME/log" on
+// every scan and the service is not started; other services are.
+func TestSvscanStatLogWarningLike076(t *testing.T) {
+	want := []string{"svscan: warning: unable to stat a/log: symbolic link loop"}
+	for _, b := range builds(t) {
+		dir := t.TempDir()
+		addMarker(t, dir)
+		mkdirs(t, filepath.Join(dir, "a"), filepath.Join(dir, "b"))
+		os.Symlink("log", filepath.Join(dir, "a", "log"))
+		s := startScan(t, b.bin, dir, fakeSupervise(t))
+		s.fullScan(b.name == "ours")
+		if got := s.warnings(); !sameLines(got, want) {
+			t.Errorf("%s: warnings %q, want %q", b.name, got, want)
+		}
+		if got := s.childArgv(); !sameLines(got, []string{"supervise b"}) {
+			t.Errorf("%s: children %q, want only supervise b", b.name, got)
+		}
+		if n := strings.Count(s.stderr.String(), want[0]+"\n"); n < 2 {
+			t.Errorf("%s: warning given %d times over two scans", b.name, n)
+		}
+	}
+}
+
+// TestSvscanStartSuperviseLogWarningLike076: the log's supervise is
+// started inside NAME, so a relative PATH element finds supervise for
+// NAME (in the scan directory) but not for NAME/log: the exec fails only
+// for the log, and 0.76's child says "unable to start supervise
+// NAME/log". The main supervise runs.
+func TestSvscanStartSuperviseLogWarningLike076(t *testing.T) {
+	want := []string{"svscan: warning: unable to start supervise a/log: file does not exist"}
+	for _, b := range builds(t) {
+		dir := t.TempDir()
+		addMarker(t, dir)
+		mkdirs(t, filepath.Join(dir, "a", "log"))
+		// A plain file: ignored by the scan, found by PATH=. from there.
+		script, err := os.ReadFile(fakeSupervise(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		testkit.WriteScript(t, filepath.Join(dir, "supervise"), string(script))
+		s := startScan(t, b.bin, dir, fakeSupervise(t), "PATH=.")
+		s.fullScan(b.name == "ours")
+		if got := s.warnings(); !sameLines(got, want) {
+			t.Errorf("%s: warnings %q, want %q", b.name, got, want)
+		}
+		if got := s.childArgv(); !sameLines(got, []string{"supervise a"}) {
+			t.Errorf("%s: children %q, want supervise a", b.name, got)
+		}
+	}
+}
+
 // TestSvscanCreatePipeWarningLike076: svscan's descriptor limit is set
 // (prlimit) so that, during a scan, one descriptor is left once the
 // directory is open: no log pipe can be made. Each new logged service
@@ -226,6 +279,16 @@ func TestSvscanLogPipeLeavesRoomForFork(t *testing.T) {
 	}
 }
 
+// needNobody skips unless svscan can be run as the account nobody.
+func needNobody(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run svscan as nobody")
+	}
+	if _, err := user.Lookup("nobody"); err != nil {
+		t.Skip("no account nobody")
+	}
+}
+
 // openToAll makes the given directories, and the per-test directories
 // they are in, searchable by every account (t.TempDir makes them 0700),
 // and our programs too.
@@ -235,6 +298,78 @@ func openToAll(t *testing.T, dirs ...string) {
 			if err := os.Chmod(p, 0o755); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+}
+
+// asNobody runs bin (a svscan) as nobody, through the C setuidgid, on a
+// new scan directory holding the marker and what build makes there.
+func asNobody(t *testing.T, bin string, build func(dir string)) (*scan, string) {
+	dir := t.TempDir()
+	openToAll(t, dir)
+	addMarker(t, dir)
+	build(dir)
+	return startWrapped(t, []string{testkit.Oracle(t, "setuidgid"), "nobody"}, bin, dir, fakeSupervise(t)), dir
+}
+
+// TestSvscanReadDirectoryWarningLike076: a scan directory svscan may no
+// longer read (chmod 0 under a svscan running as nobody) gives "unable to
+// read directory" on every scan, and svscan goes on.
+func TestSvscanReadDirectoryWarningLike076(t *testing.T) {
+	needNobody(t)
+	want := []string{"svscan: warning: unable to read directory: access denied"}
+	for _, b := range builds(t) {
+		s, dir := asNobody(t, b.bin, func(string) {})
+		// After the first scan, so after ours has set up its inotify
+		// watch, which needs to read the directory too.
+		testkit.Eventually(t, 10*time.Second, func() bool { return s.scans() > 0 },
+			"%s: no first scan; stderr:\n%s", b.name, s.stderr)
+		if err := os.Chmod(dir, 0); err != nil {
+			t.Fatal(err)
+		}
+		if b.name == "ours" {
+			s.signal(syscall.SIGALRM)
+		}
+		testkit.Eventually(t, 15*time.Second, func() bool {
+			return strings.Count(s.stderr.String(), want[0]+"\n") >= 2
+		}, "%s: stderr %q, want %q twice", b.name, s.stderr, want[0])
+		if got := s.warnings(); !sameLines(got, want) {
+			t.Errorf("%s: warnings %q, want %q", b.name, got, want)
+		}
+		if p, ok := readProc(s.pid()); !ok || p.state == 'Z' {
+			t.Errorf("%s: svscan ended", b.name)
+		}
+	}
+}
+
+// TestSvscanSwitchToWarningLike076: a logged service whose directory
+// svscan can no longer enter (chmod 0 under a svscan running as nobody)
+// gets "unable to switch to NAME" each time its log's supervise is to be
+// started again, and only the main supervise runs. (0.76's child prints
+// it after failing to chdir; ours finds it out before forking and prints
+// the same.)
+func TestSvscanSwitchToWarningLike076(t *testing.T) {
+	needNobody(t)
+	want := []string{"svscan: warning: unable to switch to a: access denied"}
+	for _, b := range builds(t) {
+		s, dir := asNobody(t, b.bin, func(dir string) { mkdirs(t, filepath.Join(dir, "a", "log")) })
+		testkit.Eventually(t, 10*time.Second, func() bool {
+			return sameLines(s.childArgv(), []string{"supervise a", "supervise log"})
+		}, "%s: children %q; stderr:\n%s", b.name, s.childArgv(), s.stderr)
+		if err := os.Chmod(filepath.Join(dir, "a"), 0); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range children(s.pid()) {
+			if c.argv[len(c.argv)-1] == "log" {
+				syscall.Kill(c.pid, syscall.SIGKILL)
+			}
+		}
+		s.fullScan(b.name == "ours")
+		if got := s.warnings(); !sameLines(got, want) {
+			t.Errorf("%s: warnings %q, want %q", b.name, got, want)
+		}
+		if got := s.childArgv(); !contains(got, "supervise a") || contains(got, "supervise log") {
+			t.Errorf("%s: children %q, want supervise a alone", b.name, got)
 		}
 	}
 }
