@@ -13,6 +13,57 @@ import (
 	"github.com/daemontools-go/daemontools/internal/testkit"
 )
 
+// bootBin makes a directory for /usr/local/bin in the tests' mount
+// namespaces: our svscanboot, svscan and readproctitle, and the svc,
+// supervise and multilog in use.
+func bootBin(t *testing.T) string {
+	bin := t.TempDir()
+	for _, name := range []string{"svscanboot", "svscan", "readproctitle"} {
+		os.Symlink(testkit.Path(name), filepath.Join(bin, name))
+	}
+	for _, name := range []string{"svc", "supervise", "multilog"} {
+		os.Symlink(tool(t, name), filepath.Join(bin, name))
+	}
+	return bin
+}
+
+// startLeftover runs a supervise on dir, as left over from an earlier
+// svscan, waits until its service is up and returns what Wait returns
+// once it has exited.
+func startLeftover(t *testing.T, dir string) <-chan error {
+	cmd := exec.Command(tool(t, "supervise"), dir)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		// Its service too, should the test end before svc -dx reached it.
+		if rec, ok := status(dir); ok && rec.PID > 0 {
+			syscall.Kill(rec.PID, syscall.SIGKILL)
+		}
+		cmd.Process.Kill()
+	})
+	waitUp(t, dir, 10*time.Second)
+	return done
+}
+
+// startBoot starts cmd (svscanboot in its wrapper) and returns its pid;
+// it and everything below it are killed at the end of the test.
+func startBoot(t *testing.T, cmd *exec.Cmd) int {
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, p := range descendants(cmd.Process.Pid) {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return cmd.Process.Pid
+}
+
 // TestSvscanbootRunsThePipelineOf076 runs svscanboot in a private mount
 // namespace where our programs are bind-mounted on /usr/local/bin, which
 // comes before /usr/bin in svscanboot's fixed PATH. It checks every step
@@ -28,41 +79,18 @@ func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 	if err != nil || os.Geteuid() != 0 {
 		t.Skip("needs unshare(1) and root")
 	}
-	bin := t.TempDir()
-	for _, name := range []string{"svscanboot", "svscan", "readproctitle"} {
-		os.Symlink(testkit.Path(name), filepath.Join(bin, name))
-	}
-	for _, name := range []string{"svc", "supervise", "multilog"} {
-		os.Symlink(tool(t, name), filepath.Join(bin, name))
-	}
+	bin := bootBin(t)
 	dir := t.TempDir()
 	x := makeService(t, filepath.Join(dir, "x"), "#!/bin/sh\nenv > env.out\ngrep SigIgn /proc/self/status > sigign.out\nexec sleep 1000\n", "")
 	os.Symlink("/nonexistent", filepath.Join(dir, "broken"))
 
 	// A supervise left over from an earlier svscan.
-	leftover := exec.Command(tool(t, "supervise"), x)
-	if err := leftover.Start(); err != nil {
-		t.Fatal(err)
-	}
-	leftoverDone := make(chan error, 1)
-	go func() { leftoverDone <- leftover.Wait() }()
-	t.Cleanup(func() { leftover.Process.Kill() })
-	waitUp(t, x, 10*time.Second)
+	leftoverDone := startLeftover(t, x)
 
 	cmd := exec.Command(unshare, "-m", "/bin/sh", "-c",
 		"trap '' HUP INT QUIT; mount --bind \"$0\" /usr/local/bin && exec /usr/local/bin/svscanboot \"$1\"", bin, dir)
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "FOO=bar"}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, p := range descendants(cmd.Process.Pid) {
-			syscall.Kill(p, syscall.SIGKILL)
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	boot := cmd.Process.Pid
+	boot := startBoot(t, cmd)
 
 	select {
 	case <-leftoverDone:
@@ -132,5 +160,86 @@ func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 		default:
 			t.Errorf("service environment has %s", kv)
 		}
+	}
+}
+
+// TestSvscanbootDefaultsToServiceAndStopsLeftoverLoggers runs svscanboot
+// with no argument in a private mount namespace and root (a tmpfs with
+// the system's directories bound in, our programs on /usr/local/bin and
+// a service directory of the test's on /service; the host's / is not
+// touched): svscan scans /service, and "svc -dx DIR/* DIR/*/log" stops
+// the supervise of a service and the one of its log left over from an
+// earlier svscan, as 0.76's script does.
+func TestSvscanbootDefaultsToServiceAndStopsLeftoverLoggers(t *testing.T) {
+	unshare, err1 := exec.LookPath("unshare")
+	chroot, err2 := exec.LookPath("chroot")
+	if err1 != nil || err2 != nil || os.Geteuid() != 0 {
+		t.Skip("needs unshare(1), chroot(8) and root")
+	}
+	bin := bootBin(t)
+	dir := t.TempDir()
+	x := makeService(t, filepath.Join(dir, "x"), sleeper, "#!/bin/sh\nexec cat > out\n")
+	xlog := filepath.Join(x, "log")
+
+	// Supervisors left over from an earlier svscan, for x and for x/log.
+	leftovers := []<-chan error{startLeftover(t, x), startLeftover(t, xlog)}
+	oldRun := waitUp(t, x, time.Second)
+	oldLog := waitUp(t, xlog, time.Second)
+
+	_, err := os.Lstat("/service")
+	hostHasService := err == nil
+	root := t.TempDir()
+	script := `set -e
+mount -t tmpfs tmpfs "$ROOT"
+for d in usr etc dev proc tmp; do mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; done
+for d in bin sbin lib lib32 lib64 libx32; do
+	if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$ROOT/$d"
+	elif [ -d "/$d" ]; then mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; fi
+done
+mkdir "$ROOT/service"
+mount --bind "$SERVICE" "$ROOT/service"
+mount --bind "$BIN" "$ROOT/usr/local/bin"
+exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot`
+	cmd := exec.Command(unshare, "-m", "--propagation", "private", "/bin/sh", "-c", script)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "ROOT=" + root, "SERVICE=" + dir, "BIN=" + bin, "CHROOT=" + chroot}
+	var setup strings.Builder
+	cmd.Stderr = &setup
+	boot := startBoot(t, cmd)
+
+	for i, done := range leftovers {
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("svc -dx did not stop the leftover supervise of %s; setup: %s", []string{"x", "x/log"}[i], setup.String())
+		}
+	}
+	var scan proc
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		for _, c := range children(boot) {
+			if filepath.Base(c.argv[0]) == "svscan" {
+				scan = c
+				return true
+			}
+		}
+		return false
+	}, "no svscan below svscanboot: %v; setup: %s", children(boot), setup.String())
+	if strings.Join(scan.argv, " ") != "svscan /service" {
+		t.Errorf("svscan argv %q, want [svscan /service]", scan.argv)
+	}
+	// The svscan in the namespace runs x and x/log afresh from /service.
+	testkit.Eventually(t, 20*time.Second, func() bool {
+		rec, ok := status(x)
+		lrec, lok := status(xlog)
+		return ok && lok && rec.PID != 0 && lrec.PID != 0 && rec.PID != oldRun && lrec.PID != oldLog
+	}, "x and x/log not restarted under the new svscan")
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		var argv []string
+		for _, c := range children(scan.pid) {
+			argv = append(argv, strings.Join(c.argv, " "))
+		}
+		return contains(argv, "supervise x") && contains(argv, "supervise log")
+	}, "svscan's children: %v", children(scan.pid))
+	if _, err := os.Lstat("/service"); (err == nil) != hostHasService {
+		t.Errorf("the host's /service changed: %v", err)
 	}
 }
