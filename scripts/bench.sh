@@ -45,7 +45,7 @@ sh scripts/build.sh "$work/bin"
 if [ "$QUICK" = 1 ]; then
 	sup_runs=2 scan_trials=3 scan_idle=3 ml_rounds=1 tai_runs=2 tai_lines=200000 exec_calls=200 own_calls=200 smtpd_lines=200000
 else
-	sup_runs=5 scan_trials=5 scan_idle=10 ml_rounds=2 tai_runs=3 tai_lines=1000000 exec_calls=1000 own_calls=1000 smtpd_lines=1000000
+	sup_runs=30 scan_trials=5 scan_idle=10 ml_rounds=2 tai_runs=3 tai_lines=1000000 exec_calls=1000 own_calls=1000 smtpd_lines=1000000
 fi
 
 # area NAME ENV...: run scripts/bench/NAME.sh, keep its output. Each runs
