@@ -263,6 +263,21 @@ func procState(pid int) string {
 	return string(b[i+2])
 }
 
+// sleeping reports whether pid is sleep(1) waiting in its sleep system call:
+// past exec, and past the dynamic loader, which holds descriptors of its own
+// (the libraries it maps) for a moment after the exec.
+func sleeping(pid int) bool {
+	if procStatus(pid, "Name") != "sleep" {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/syscall")
+	if err != nil {
+		return false
+	}
+	nr, _, _ := strings.Cut(string(b), " ")
+	return nr == strconv.Itoa(syscall.SYS_CLOCK_NANOSLEEP) || nr == strconv.Itoa(syscall.SYS_NANOSLEEP)
+}
+
 // openFDs lists /proc/PID/fd.
 func openFDs(t *testing.T, pid int) []string {
 	t.Helper()

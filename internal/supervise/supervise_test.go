@@ -420,9 +420,10 @@ func TestServiceGetsOnlyStandardDescriptorsArgvAndEnvironment(t *testing.T) {
 	s := newService(t, `echo "$0 $#" > args; env > env; `+sleeper).start(ours(t))
 	up := s.waitUp()
 	s.waitFile("env", "SVTEST=1")
-	// Look once the script has exec'd sleep (sh itself uses descriptors
-	// 10 and up for its redirections).
-	testkit.Eventually(t, within, func() bool { return procStatus(up.PID, "Name") == "sleep" }, "no exec")
+	// Look once the script has exec'd sleep and sleep sleeps (sh itself
+	// uses descriptors 10 and up for its redirections, the dynamic loader
+	// one for each library it maps).
+	testkit.Eventually(t, within, func() bool { return sleeping(up.PID) }, "service never sleeps")
 	if fds := openFDs(t, up.PID); !slices.Equal(fds, []string{"0", "1", "2"}) {
 		t.Errorf("service has descriptors %v", fds)
 	}
@@ -447,7 +448,7 @@ func TestServiceSignalStateLikeC(t *testing.T) {
 	for i, bin := range []string{ours(t), theirs(t)} {
 		s := newService(t, sleeper).start(bin)
 		up := s.waitUp()
-		testkit.Eventually(t, within, func() bool { return procStatus(up.PID, "Name") == "sleep" }, "no exec")
+		testkit.Eventually(t, within, func() bool { return sleeping(up.PID) }, "service never sleeps")
 		got[i] = [3]string{procStatus(up.PID, "SigBlk"), procStatus(up.PID, "SigIgn"), procStatus(up.PID, "SigCgt")}
 	}
 	if got[0] != got[1] {
