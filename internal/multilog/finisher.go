@@ -26,9 +26,10 @@ import (
 // Labels are taken at rotation, in order, and never repeat, so the names
 // sort in the order of their contents whichever sync ends first.
 //
-// The next rotation waits while maxInFlight files are in flight; exit, and
-// any read of stdin while a background step is retrying a failure (0.76
-// reads nothing while it retries), wait for all of them.
+// A rotation waits while maxInFlight files are in flight, or while those
+// and it would hold more than maxInFlightBytes (one file alone always
+// goes). Exit, and any read of stdin while a background step is retrying a
+// failure (0.76 reads nothing while it retries), wait for all of them.
 type finisher struct {
 	flight []*rotated // oldest first
 	last   tai64.N    // label of the latest rotation
