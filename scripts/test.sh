@@ -17,6 +17,11 @@ if [ -n "$unformatted" ]; then
 	echo "gofmt would change: $unformatted" >&2
 	exit 1
 fi
+# go.mod and go.sum say exactly what the code imports (go mod tidy).
+if ! tidy=$(go mod tidy -diff 2>&1); then
+	printf 'go.mod or go.sum is not tidy (run go mod tidy):\n%s\n' "$tidy" >&2
+	exit 1
+fi
 go vet ./...
 go test -count=1 -timeout 40m ./...
 
