@@ -65,6 +65,7 @@ func startService(t *testing.T, supervise, body string, down bool) *service {
 	go func() { s.cmd.Wait(); close(s.exited) }()
 	t.Cleanup(func() {
 		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		testkit.KillAll(t, []string{dir}, s.cmd.Process.Pid)
 		<-s.exited
 	})
 	testkit.Eventually(t, 20*time.Second, func() bool {

@@ -49,10 +49,7 @@ func startScanner(t testing.TB, dir string, env ...string) *scanner {
 		t.Fatal(err)
 	}
 	go func() { s.done <- s.cmd.Wait() }()
-	t.Cleanup(func() {
-		s.cmd.Process.Kill()
-		killAll(allProcs(underDir(dir)), func(pid int) { syscall.Kill(pid, syscall.SIGKILL) })
-	})
+	testkit.KillAllAtCleanup(t, []string{dir}, s.cmd.Process.Pid)
 	return s
 }
 
@@ -119,6 +116,9 @@ func TestChurnAndCrashLoopKeepResourcesFlat(t *testing.T) {
 	work := t.TempDir()
 	dir, staging, grave := filepath.Join(work, "service"), filepath.Join(work, "staging"), filepath.Join(work, "grave")
 	mkdirs(t, dir, staging, grave)
+	// Services are moved to grave and stopped there: the cleanup looks in
+	// all of work.
+	testkit.KillAllAtCleanup(t, []string{work})
 	count := filepath.Join(work, "crash.count")
 	crash := filepath.Join(dir, "crash")
 	mkdirs(t, crash, filepath.Join(dir, "steady", "log"))

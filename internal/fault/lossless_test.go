@@ -206,10 +206,7 @@ func (l *lossless) readStderr() string {
 
 // killEverything is the cleanup: no process of the test survives it.
 func (l *lossless) killEverything() {
-	l.scan.Process.Kill()
-	for range 3 {
-		killAll(allProcs(underDir(l.work)), func(pid int) { syscall.Kill(pid, syscall.SIGKILL) })
-	}
+	testkit.KillAll(l.t, []string{l.work}, l.scan.Process.Pid)
 	if l.filler != "" {
 		os.Remove(l.filler)
 	}

@@ -66,10 +66,7 @@ func startSupervise(t *testing.T, bin, dir string, umask int) *exec.Cmd {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if pid := statusPid(dir); pid != 0 {
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-		cmd.Process.Kill()
+		testkit.KillAll(t, []string{dir}, cmd.Process.Pid)
 		cmd.Wait()
 	})
 	testkit.Eventually(t, 20*time.Second, func() bool { return statusPid(dir) != 0 }, "%s: service not up", bin)

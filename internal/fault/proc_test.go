@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/daemontools-go/daemontools/internal/testkit"
 )
 
 // proc is a process as /proc shows it.
@@ -23,18 +25,8 @@ type proc struct {
 }
 
 func readProc(pid int) (proc, bool) {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return proc{}, false
-	}
-	// The command name is in parentheses and may contain anything.
-	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+2:]))
-	ppid, _ := strconv.Atoi(f[1])
-	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	argv := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
-	cwd, _ := os.Readlink(fmt.Sprintf("/proc/%d/cwd", pid))
-	exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
-	return proc{pid: pid, ppid: ppid, state: f[0][0], argv: argv, cwd: cwd, exe: exe}, true
+	p, ok := testkit.ReadProc(pid)
+	return proc{pid: p.PID, ppid: p.PPID, state: p.State, argv: p.Argv, cwd: p.Cwd, exe: p.Exe}, ok
 }
 
 // allProcs lists every process for which keep holds.
@@ -103,28 +95,10 @@ func noPanic(t testing.TB, what string, stderr []byte) {
 	}
 }
 
-// killAll SIGKILLs the processes, ignoring those already gone.
-func killAll(ps []proc, sig func(int)) {
-	for _, p := range ps {
-		sig(p.pid)
-	}
-}
-
-// underDir reports whether a process works in dir or below it, or names
-// it in its arguments: how the processes of one test are told apart from
-// everything else on the machine.
+// underDir reports whether a process belongs to the test working in dir
+// (testkit.InDir).
 func underDir(dir string) func(proc) bool {
-	return func(p proc) bool {
-		if p.cwd == dir || strings.HasPrefix(p.cwd, dir+"/") {
-			return true
-		}
-		for _, a := range p.argv {
-			if strings.Contains(a, dir) {
-				return true
-			}
-		}
-		return false
-	}
+	return func(p proc) bool { return testkit.InDir(testkit.Proc{Cwd: p.cwd, Argv: p.argv}, dir) }
 }
 
 // logFiles lists the files of a multilog directory in the order their

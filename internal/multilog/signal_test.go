@@ -57,7 +57,7 @@ func startPiped(t *testing.T, bin, dir string, args []string, r, w *os.File, env
 	}
 	t.Cleanup(func() {
 		if !p.done {
-			p.cmd.Process.Kill()
+			testkit.KillAll(t, []string{dir}, p.cmd.Process.Pid) // and its processors
 			p.cmd.Wait()
 		}
 	})

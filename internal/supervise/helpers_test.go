@@ -123,13 +123,8 @@ func (s *service) launchCmd(cmd *exec.Cmd) {
 
 // kill ends supervise and its service without ceremony.
 func (s *service) kill() {
-	if r, ok := s.status(); ok && r.PID != 0 {
-		syscall.Kill(r.PID, syscall.SIGKILL)
-	}
-	if !s.exited() {
-		s.cmd.Process.Kill()
-		<-s.done
-	}
+	testkit.KillAll(s.t, []string{s.dir}, s.cmd.Process.Pid)
+	<-s.done
 }
 
 func (s *service) pid() int { return s.cmd.Process.Pid }

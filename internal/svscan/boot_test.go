@@ -37,28 +37,20 @@ func startLeftover(t *testing.T, dir string) <-chan error {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		// Its service too, should the test end before svc -dx reached it.
-		if rec, ok := status(dir); ok && rec.PID > 0 {
-			syscall.Kill(rec.PID, syscall.SIGKILL)
-		}
-		cmd.Process.Kill()
-	})
+	// Its service too, should the test end before svc -dx reached it.
+	testkit.KillAllAtCleanup(t, []string{dir}, cmd.Process.Pid)
 	waitUp(t, dir, 10*time.Second)
 	return done
 }
 
 // startBoot starts cmd (svscanboot in its wrapper) and returns its pid;
 // it and everything below it are killed at the end of the test.
-func startBoot(t *testing.T, cmd *exec.Cmd) int {
+func startBoot(t *testing.T, cmd *exec.Cmd, dirs ...string) int {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		for _, p := range descendants(cmd.Process.Pid) {
-			syscall.Kill(p, syscall.SIGKILL)
-		}
-		cmd.Process.Kill()
+		testkit.KillAll(t, dirs, cmd.Process.Pid)
 		cmd.Wait()
 	})
 	return cmd.Process.Pid
@@ -90,7 +82,7 @@ func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 	cmd := exec.Command(unshare, "-m", "/bin/sh", "-c",
 		"trap '' HUP INT QUIT; mount --bind \"$0\" /usr/local/bin && exec /usr/local/bin/svscanboot \"$1\"", bin, dir)
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "FOO=bar"}
-	boot := startBoot(t, cmd)
+	boot := startBoot(t, cmd, dir)
 
 	select {
 	case <-leftoverDone:
@@ -204,7 +196,7 @@ exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot`
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "ROOT=" + root, "SERVICE=" + dir, "BIN=" + bin, "CHROOT=" + chroot}
 	var setup strings.Builder
 	cmd.Stderr = &setup
-	boot := startBoot(t, cmd)
+	boot := startBoot(t, cmd, dir, root)
 
 	for i, done := range leftovers {
 		select {

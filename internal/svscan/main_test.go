@@ -207,17 +207,9 @@ func (s *scan) rescan() {
 // cleanup kills svscan and every process below it, so that no test leaves
 // supervisors behind.
 func (s *scan) cleanup() {
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	pids := descendants(s.cmd.Process.Pid)
-	s.cmd.Process.Signal(syscall.SIGKILL)
-	s.signal(syscall.SIGKILL)
-	for _, p := range pids {
-		syscall.Kill(p, syscall.SIGKILL)
-	}
+	// Supervisors outlive an svscan that has exited: look in its directory
+	// as well as below its process.
+	testkit.KillAll(s.t, []string{s.dir}, s.cmd.Process.Pid, s.svPid)
 	<-s.done
 }
 
