@@ -50,10 +50,27 @@ func childrenOf(pid int) []proc {
 	return allProcs(func(p proc) bool { return p.ppid == pid })
 }
 
-// fdCount counts a process's open descriptors.
+// fdCount counts a process's open descriptors other than pidfds.
 func fdCount(pid int) int {
-	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-	return len(fds)
+	n, _ := fdCounts(pid)
+	return n
+}
+
+// fdCounts counts a process's pidfds apart from its other descriptors.
+// supervise holds one for its running service and closes it when it reaps
+// the service: a crash-looping service's supervise has one or none
+// depending on the moment looked at.
+func fdCounts(pid int) (others, pidfds int) {
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, _ := os.ReadDir(dir)
+	for _, fd := range fds {
+		if target, _ := os.Readlink(filepath.Join(dir, fd.Name())); target == "anon_inode:[pidfd]" {
+			pidfds++
+		} else {
+			others++
+		}
+	}
+	return others, pidfds
 }
 
 // statusKB returns a "NAME: N kB" field of /proc/PID/status.
@@ -69,20 +86,22 @@ func statusKB(pid int, name string) int {
 }
 
 // usage is a process's resource figures at one moment.
-type usage struct{ fds, rss, anon int }
+type usage struct{ fds, pidfds, rss, anon int }
 
 func usageOf(pid int) usage {
-	return usage{fdCount(pid), statusKB(pid, "VmRSS"), statusKB(pid, "RssAnon")}
+	fds, pidfds := fdCounts(pid)
+	return usage{fds, pidfds, statusKB(pid, "VmRSS"), statusKB(pid, "RssAnon")}
 }
 
 func (u usage) String() string {
-	return fmt.Sprintf("%d fds, VmRSS %d kB, RssAnon %d kB", u.fds, u.rss, u.anon)
+	return fmt.Sprintf("%d fds and %d pidfds, VmRSS %d kB, RssAnon %d kB", u.fds, u.pidfds, u.rss, u.anon)
 }
 
 // flat reports whether late is no bigger than early: descriptors exactly,
-// memory within 10% plus slack kB (page-granular noise of the runtime).
+// pidfds at most one (the running service's), memory within 10% plus slack
+// kB (page-granular noise of the runtime).
 func flat(early, late usage, slack int) bool {
-	return late.fds <= early.fds &&
+	return late.fds <= early.fds && late.pidfds <= max(early.pidfds, 1) &&
 		late.rss <= early.rss+early.rss/10+slack &&
 		late.anon <= early.anon+early.anon/10+slack
 }
