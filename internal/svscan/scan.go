@@ -27,7 +27,8 @@ type service struct {
 	// pipe connects supervise NAME's stdout to supervise log's stdin.
 	// svscan keeps both ends open (close-on-exec) for the life of the
 	// entry, so either side can restart without EOF, SIGPIPE or loss.
-	pipe [2]int
+	pipe   [2]int
+	queued int // bytes waiting in the pipe at the last look (shutdown)
 }
 
 // scanner is the state of one svscan: the service table and what the

@@ -79,7 +79,8 @@ func count(n int, r role) string {
 // then, once their supervisors have exited, every logger, so that what
 // the services wrote while stopping reaches the logs. The loggers' pipes
 // are closed first and the loggers get "x" alone, so a logger that stops
-// at end of input (multilog) drains the pipe; "d" follows after logNudge.
+// at end of input (multilog) drains the pipe; "d" follows after logNudge
+// for a logger that is not draining its pipe any more.
 // Whatever still runs at the deadline gets KILL. It returns svscan's exit
 // status: 0 after a clean shutdown, 111 after a KILL.
 func (s *scanner) shutdown(sig os.Signal, timeout time.Duration, children <-chan os.Signal) int {
@@ -135,21 +136,47 @@ func (s *scanner) stop(r role, first, later string, deadline time.Time, children
 	expire := time.NewTimer(time.Until(deadline))
 	defer expire.Stop()
 	s.sendAll(r, first)
+	for _, sv := range s.alive(r) {
+		s.draining(sv, r)
+	}
 	for len(s.alive(r)) > 0 {
 		select {
 		case <-children:
 			s.reap()
 		case <-resend.C:
-			if !time.Now().Before(nudge) {
-				first = later
+			past := !time.Now().Before(nudge)
+			for _, sv := range s.alive(r) {
+				if s.draining(sv, r) || !past {
+					s.send(sv, r, first)
+				} else {
+					s.send(sv, r, later)
+				}
 			}
-			s.sendAll(r, first)
 		case <-expire.C:
 			s.kill(r)
 			return false
 		}
 	}
 	return true
+}
+
+// draining reports whether the logger of sv is still reading its pipe:
+// fewer bytes wait in it than at the last look (a second earlier). A
+// logger busy with a backlog (a slow or full disk) is left to finish it,
+// however long that takes before the deadline; "d" would stop it with
+// the rest of the backlog unread, lost once svscan exits. For the main
+// services, and a logger whose pipe is empty, it is false.
+func (s *scanner) draining(sv *service, r role) bool {
+	if r.sub == "" || !sv.logged || sv.pipe[0] < 0 {
+		return false
+	}
+	n, err := unix.IoctlGetInt(sv.pipe[0], unix.TIOCINQ) // FIONREAD
+	if err != nil {
+		return false
+	}
+	draining := n > 0 && n < sv.queued
+	sv.queued = n
+	return draining
 }
 
 // sendAll sends cmd to every supervise of role r still running.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -224,5 +225,30 @@ func TestSvscanShutdownStopsLoggerIgnoringEOF(t *testing.T) {
 	}
 	if got := s.stderr.String(); !strings.HasSuffix(got, "svscan: info: shutdown: complete\n") {
 		t.Errorf("stderr %q", got)
+	}
+}
+
+// TestSvscanShutdownLetsALoggerFinishItsBacklog: a logger still working
+// through a backlog in its pipe when the nudge delay has passed (a slow
+// disk, here a reader that takes 20 ms a line) is not sent "d": it reads
+// to the end, and every line the service wrote is logged.
+func TestSvscanShutdownLetsALoggerFinishItsBacklog(t *testing.T) {
+	const n = 400 // about ten seconds of reading, twice the nudge delay
+	dir := t.TempDir()
+	svc := makeService(t, filepath.Join(dir, "svc"),
+		"#!/bin/sh\ni=0\nwhile [ $i -lt "+strconv.Itoa(n)+" ]; do echo line$i; i=$((i+1)); done\n: > ../written\nexec sleep 1000\n",
+		"#!/bin/sh\nwhile IFS= read -r l; do echo \"$l\" >> out; sleep 0.02; done\n")
+	s := ourScan(t, dir, "SVSCAN_SHUTDOWN_TIMEOUT=300")
+	testkit.Eventually(t, 20*time.Second, func() bool {
+		_, err := os.Stat(filepath.Join(dir, "written"))
+		return err == nil
+	}, "the service did not write its lines")
+	s.signal(syscall.SIGTERM)
+	if code := s.exitCode(5 * time.Minute); code != 0 {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, s.stderr)
+	}
+	got := lines(filepath.Join(svc, "log", "out"))
+	if len(got) != n || got[n-1] != "line"+strconv.Itoa(n-1) {
+		t.Errorf("logged %d lines of %d, the last %q; stderr:\n%s", len(got), n, got[len(got)-1:], s.stderr)
 	}
 }

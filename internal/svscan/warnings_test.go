@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,11 +68,15 @@ func (s *scan) fullScan(ours bool) {
 
 // childArgv lists svscan's live children as "supervise ARG" (the
 // command's base name and its last argument, so that a stand-in script
-// run by sh shows as the supervise it stands for), sorted.
+// run by sh shows as the supervise it stands for), sorted. A child that
+// still has svscan's own command line has not exec'd yet, or failed to and
+// is on its way out (0.76's child prints the warning and exits): it is
+// not counted.
 func (s *scan) childArgv() []string {
 	out := []string{}
+	self, _ := readProc(s.pid())
 	for _, c := range children(s.pid()) {
-		if c.state != 'Z' && len(c.argv) >= 2 {
+		if c.state != 'Z' && len(c.argv) >= 2 && !slices.Equal(c.argv, self.argv) {
 			n := len(c.argv)
 			out = append(out, filepath.Base(c.argv[n-2])+" "+c.argv[n-1])
 		}
