@@ -34,13 +34,17 @@ func howto(t *testing.T, root, script string) string {
 
 var upLine = regexp.MustCompile(`^(\S+): up \(pid [0-9]+\) [0-9]+ seconds$`)
 
-// waitSvok polls "svok DIR" until it succeeds: the HOW-TO says supervise
-// starts within five seconds.
+// waitSvok polls "svok DIR" until it succeeds (the HOW-TO says supervise
+// starts within five seconds), then waits until the service is up.
 func waitSvok(t *testing.T, dir string) {
 	t.Helper()
-	testkit.Eventually(t, 5*time.Second, func() bool {
+	testkit.Eventually(t, 20*time.Second, func() bool {
 		return exec.Command(tool(t, "svok"), dir).Run() == nil
 	}, "svok %s never succeeded", dir)
+	// svok succeeds once supervise reads its control FIFO, a moment before
+	// it starts the service: svstat would say "down 0 seconds" then, not
+	// what the HOW-TO shows.
+	waitUp(t, dir, 20*time.Second)
 }
 
 // checkUp checks svstat output lines against the HOW-TO's

@@ -367,6 +367,9 @@ func TestSvscanSwitchToWarningLike076(t *testing.T) {
 		for _, c := range children(s.pid()) {
 			if c.argv[len(c.argv)-1] == "log" {
 				syscall.Kill(c.pid, syscall.SIGKILL)
+				// Scans before svscan has reaped it would not start it again.
+				testkit.Eventually(t, 10*time.Second, func() bool { _, ok := readProc(c.pid); return !ok },
+					"%s: svscan did not reap the log's supervise", b.name)
 			}
 		}
 		s.fullScan(b.name == "ours")
