@@ -11,4 +11,4 @@
 set -eu
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
-exec go test -count=1 -tags fault -timeout 15m -v ./internal/fault/... "$@"
+exec go test -count=1 -tags fault -timeout 40m -v ./internal/fault/... "$@"

@@ -151,7 +151,8 @@ func TestChurnAndCrashLoopKeepResourcesFlat(t *testing.T) {
 		report(t, "round %d: %d services (%d logged) added, renamed, removed; svscan %v", round+1, services, names, usageOf(s.pid()))
 	}
 	scanLate := usageOf(s.pid())
-	testkit.Eventually(t, 5*time.Minute, func() bool { return crashes() >= restarts }, "crash loop stopped at %d restarts", crashes())
+	testkit.Until(t, 5*time.Minute, func() bool { return crashes() >= restarts },
+		func() string { return fmt.Sprintf("crash loop stopped at %d restarts", crashes()) })
 	crashLate, steadyLate := usageOf(crashSup), usageOf(steadySup)
 	if s.superviseIn(crash) != crashSup {
 		t.Errorf("the crash-looping service's supervise was replaced")
@@ -207,8 +208,12 @@ func churnRound(t *testing.T, s *scanner, round, n int, staging, dir, grave stri
 		}
 	}
 	want := base + n + logged
-	testkit.Eventually(t, 2*time.Minute, func() bool { return len(s.supervisors()) == want },
-		"round %d: %d supervisors, want %d", round, len(s.supervisors()), want)
+	// Minutes, not seconds: 550 supervise processes to start, each a Go
+	// program that re-executes itself once, on two loaded cores.
+	testkit.Until(t, 10*time.Minute, func() bool { return len(s.supervisors()) == want },
+		func() string {
+			return fmt.Sprintf("round %d: %d supervisors, want %d", round, len(s.supervisors()), want)
+		})
 	// Running is not ready: svc needs the control FIFO, which exists once
 	// supervise/ok has a reader (svok succeeds).
 	for _, name := range names {
@@ -221,8 +226,10 @@ func churnRound(t *testing.T, s *scanner, round, n int, staging, dir, grave stri
 		}
 	}
 	// (Polled: a scan in progress holds the directory open for a moment.)
-	testkit.Eventually(t, 30*time.Second, func() bool { return fdCount(s.pid()) == baseFds+2*logged },
-		"round %d: svscan has %d descriptors with %d logged services, want %d", round, fdCount(s.pid()), logged, baseFds+2*logged)
+	testkit.Until(t, time.Minute, func() bool { return fdCount(s.pid()) == baseFds+2*logged },
+		func() string {
+			return fmt.Sprintf("round %d: svscan has %d descriptors with %d logged services, want %d", round, fdCount(s.pid()), logged, baseFds+2*logged)
+		})
 	before := pids(s.supervisors())
 	for _, name := range names {
 		if err := os.Rename(filepath.Join(dir, name), filepath.Join(dir, name+"-renamed")); err != nil {
@@ -246,12 +253,16 @@ func churnRound(t *testing.T, s *scanner, round, n int, staging, dir, grave stri
 	if out, err := exec.Command(testkit.Path("svc"), append([]string{"-dx"}, args...)...).CombinedOutput(); err != nil || len(out) > 0 {
 		t.Fatalf("svc -dx: %v %s", err, out)
 	}
-	testkit.Eventually(t, 2*time.Minute, func() bool { return len(s.supervisors()) == base },
-		"round %d: %d supervisors left after svc -dx, want %d", round, len(s.supervisors()), base)
-	testkit.Eventually(t, 30*time.Second, func() bool { return fdCount(s.pid()) == baseFds },
-		"round %d: svscan keeps %d descriptors, had %d", round, fdCount(s.pid()), baseFds)
-	testkit.Eventually(t, 30*time.Second, func() bool { return len(s.zombies()) == 0 },
-		"round %d: zombies %v", round, s.zombies())
+	testkit.Until(t, 10*time.Minute, func() bool { return len(s.supervisors()) == base },
+		func() string {
+			return fmt.Sprintf("round %d: %d supervisors left after svc -dx, want %d", round, len(s.supervisors()), base)
+		})
+	testkit.Until(t, time.Minute, func() bool { return fdCount(s.pid()) == baseFds },
+		func() string {
+			return fmt.Sprintf("round %d: svscan keeps %d descriptors, had %d", round, fdCount(s.pid()), baseFds)
+		})
+	testkit.Until(t, time.Minute, func() bool { return len(s.zombies()) == 0 },
+		func() string { return fmt.Sprintf("round %d: zombies %v", round, s.zombies()) })
 	if err := os.RemoveAll(grave); err != nil {
 		t.Fatal(err)
 	}

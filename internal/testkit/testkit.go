@@ -95,6 +95,15 @@ func Eventually(t testing.TB, within time.Duration, cond func() bool, format str
 	}
 }
 
+// Until is Eventually with a message made when the deadline has passed,
+// so that it shows the state at that moment, not at the call.
+func Until(t testing.TB, within time.Duration, cond func() bool, describe func() string) {
+	t.Helper()
+	if !Poll(within, cond) {
+		t.Fatalf("after %v: %s", within, describe())
+	}
+}
+
 // Poll reports whether cond held within the duration.
 func Poll(within time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(within)
