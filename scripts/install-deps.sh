@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs what the test suite needs: from Debian's archive the C build of
 # daemontools (the oracle), ucspi-tcp (tcpserver for the HOW-TO's smtpd
-# example) and the packaging and VM tools (systemd for systemd-analyze,
-# strace for svc's one-write test); and GoReleaser, which the packaging
+# example), runit (chpst -m, one way run scripts set memory limits) and
+# the packaging and VM tools (systemd for systemd-analyze, strace for
+# svc's one-write test); and GoReleaser, which the packaging
 # tests run on .goreleaser.yaml, built with `go install` from the Go module
 # proxy into /usr/local/bin. Needs root.
 #
@@ -45,7 +46,7 @@ fi
 
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
-	daemontools ucspi-tcp \
+	daemontools ucspi-tcp runit \
 	mandoc shellcheck lintian rpm debootstrap fakeroot \
 	qemu-system-x86 qemu-utils e2fsprogs zstd cpio \
 	procps psmisc util-linux make gcc strace systemd git

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/daemontools-go/daemontools/internal/multilog"
+	_ "github.com/daemontools-go/daemontools/internal/rlimit" // the entry step: memory limits (internal/rlimit)
 )
 
 func main() {

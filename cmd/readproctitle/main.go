@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/daemontools-go/daemontools/internal/readproctitle"
+	_ "github.com/daemontools-go/daemontools/internal/rlimit" // the entry step: memory limits (internal/rlimit)
 )
 
 func main() {

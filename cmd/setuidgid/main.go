@@ -8,7 +8,10 @@
 //go:debug decoratemappings=0
 package main
 
-import "github.com/daemontools-go/daemontools/internal/chainload"
+import (
+	"github.com/daemontools-go/daemontools/internal/chainload"
+	_ "github.com/daemontools-go/daemontools/internal/rlimit" // the entry step: memory limits (internal/rlimit)
+)
 
 func main() {
 	chainload.Exit(chainload.Setuidgid(chainload.Args(), chainload.Stderr))

@@ -12,6 +12,7 @@ import (
 	"os"
 
 	"github.com/daemontools-go/daemontools/internal/control"
+	_ "github.com/daemontools-go/daemontools/internal/rlimit" // the entry step: memory limits (internal/rlimit)
 )
 
 func main() { os.Exit(control.Svc(os.Args, os.Stderr)) }

@@ -11,6 +11,7 @@ package main
 import (
 	"os"
 
+	_ "github.com/daemontools-go/daemontools/internal/rlimit" // the entry step: memory limits (internal/rlimit)
 	"github.com/daemontools-go/daemontools/internal/tai64n"
 )
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/daemontools-go/daemontools/internal/djb"
 	"github.com/daemontools-go/daemontools/internal/pathexec"
+	"github.com/daemontools-go/daemontools/internal/spawn"
 	"golang.org/x/sys/unix"
 )
 
@@ -61,6 +62,15 @@ func startChild(argv []string, files []uintptr) (pid int, err error) {
 	attr := &syscall.ProcAttr{Env: Environ(), Files: files}
 	err = pathexec.SearchPath(argv[0], pathexec.PathOf(Environ()), func(path string) error {
 		var e error
+		if spawn.Needed() {
+			// The child must get the memory limits fghack started with.
+			ints := make([]int, len(files))
+			for i, f := range files {
+				ints[i] = int(f)
+			}
+			pid, _, e = spawn.Start(path, argv, Environ(), "", ints)
+			return e
+		}
 		pid, e = syscall.ForkExec(path, argv, attr)
 		return e
 	})

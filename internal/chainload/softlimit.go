@@ -5,6 +5,7 @@ import (
 	"syscall"
 
 	"github.com/daemontools-go/daemontools/internal/djb"
+	"github.com/daemontools-go/daemontools/internal/rlimit"
 	"golang.org/x/sys/unix"
 )
 
@@ -37,9 +38,13 @@ type softLimit struct {
 // the hard limit; a number above the hard limit is lowered to it; anything
 // else not a decimal number is a usage error (exit 100).
 //
-// The limits are computed in option order but set together just before
-// the exec: a Go process needs memory and threads until then, which a
-// small -m, -a or -p could otherwise deny it. The result is the same.
+// The limits are computed in option order but set together at the exec,
+// after the memory limits softlimit started with are put back (see
+// internal/rlimit): a Go process needs memory and threads until then,
+// which a small -m, -a or -p could otherwise deny it. The result is the
+// same, except that a failing setrlimit cannot be reported (0.76's
+// "setrlimit failed" needs a limit it cannot set: only a lower hard
+// limit, which softlimit never sets, could be refused).
 func Softlimit(args []string, stderr io.Writer) int {
 	const prog = "softlimit"
 	var limits []softLimit
@@ -72,9 +77,11 @@ func Softlimit(args []string, stderr io.Writer) int {
 		return usage(stderr, prog, softlimitUsage, 100)
 	}
 	for _, l := range limits {
-		// syscall.Setrlimit, not unix's: for RLIMIT_NOFILE it also
-		// tells syscall.Exec not to put back the limit Go started with.
-		if err := syscall.Setrlimit(l.resource, &l.limit); err != nil {
+		rlimit.AtExec(l.resource, unix.Rlimit{Cur: l.limit.Cur, Max: l.limit.Max})
+	}
+	// Without the entry step (see internal/rlimit) they are set now.
+	if !rlimit.Entered() {
+		if err := rlimit.SetPending(); err != nil {
 			djb.FatalErr(stderr, prog, err, "setrlimit failed")
 			return djb.ExitTemp
 		}

@@ -10,10 +10,12 @@ import (
 	"bytes"
 	"cmp"
 	"os"
+	"runtime/debug"
 	"slices"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/daemontools-go/daemontools/internal/rlimit"
 	"github.com/daemontools-go/daemontools/internal/tai64"
 )
 
@@ -23,6 +25,11 @@ const readSize = 128 * readUnit // a multiple of readUnit, so 0.76's read bounda
 // exit code: 0 at EOF or after SIGTERM, 111 on a fatal start-up error.
 func Main(args []string, stdin, stderr *os.File) int {
 	unix.Umask(0o22)
+	if n, ok := rlimit.MemoryBound(); ok {
+		// A memory limit meant for multilog (softlimit -m before it in
+		// the log's run script) bounds its heap: see multilog(8), BUGS.
+		debug.SetMemoryLimit(n)
+	}
 	p := &pauser{stderr: stderr, delay: retryDelay()}
 	startDir, err := openRead(".")
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemontools-go/daemontools/internal/spawn"
 )
 
 // process runs the directory's processor on previous until it succeeds,
@@ -60,6 +62,9 @@ func (d *logDir) runProcessor() (ok, crashed bool) {
 		}
 		files = append(files, os.NewFile(uintptr(fd), o.name))
 	}
+	if spawn.Needed() {
+		return d.spawnProcessor(files)
+	}
 	cmd := &exec.Cmd{
 		Path:       "/bin/sh",
 		Args:       []string{"sh", "-c", d.Processor},
@@ -82,4 +87,22 @@ func (d *logDir) runProcessor() (ok, crashed bool) {
 		}
 	}
 	return false, false
+}
+
+// spawnProcessor is runProcessor's start and wait where the processor
+// must get the memory limits multilog started with (internal/spawn).
+func (d *logDir) spawnProcessor(files []*os.File) (ok, crashed bool) {
+	fds := []int{int(files[0].Fd()), int(files[1].Fd()), int(d.p.stderr.Fd()), -1, int(files[2].Fd()), int(files[3].Fd())}
+	pid, _, err := spawn.Start("/bin/sh", []string{"sh", "-c", d.Processor}, os.Environ(), "", fds)
+	if err != nil {
+		d.p.fatal(err, "unable to run ", d.Processor)
+		return false, false
+	}
+	var ws unix.WaitStatus
+	for {
+		if _, err = unix.Wait4(pid, &ws, 0, nil); err != unix.EINTR {
+			break
+		}
+	}
+	return err == nil && ws.Exited() && ws.ExitStatus() == 0, err == nil && ws.Signaled()
 }

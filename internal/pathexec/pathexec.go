@@ -9,7 +9,9 @@ package pathexec
 import (
 	"strings"
 	"syscall"
-	_ "unsafe" // for go:linkname
+	"unsafe"
+
+	"github.com/daemontools-go/daemontools/internal/rlimit"
 )
 
 // runtimeEnvs is the environment block as the kernel gave it.
@@ -64,8 +66,13 @@ func Search(file string, env []string, try func(path string) error) error {
 // not in the one it passes on: envdir or envuidgid changing PATH does not
 // change where the program is found.
 func SearchPath(file, path string, try func(path string) error) error {
+	return searchCandidates(Candidates(file, path), try)
+}
+
+// searchCandidates is SearchPath's loop, over candidates listed already.
+func searchCandidates(candidates []string, try func(path string) error) error {
 	var saved error
-	for _, c := range Candidates(file, path) {
+	for _, c := range candidates {
 		err := try(c)
 		if err == nil {
 			return nil
@@ -83,11 +90,60 @@ func SearchPath(file, path string, try func(path string) error) error {
 	return syscall.ENOENT
 }
 
+//go:linkname runtimeBeforeExec syscall.runtime_BeforeExec
+func runtimeBeforeExec()
+
+//go:linkname runtimeAfterExec syscall.runtime_AfterExec
+func runtimeAfterExec()
+
 // ExecPath is Exec with the search path given directly (see SearchPath).
+//
+// The program gets the resource limits the process started with (see
+// internal/rlimit): they are put back at the exec, and once they are, no
+// memory may be allocated, since the runtime could not map more under
+// them. So everything is made ready first, every candidate's name
+// included, and the execs and the limits are raw system calls, as in
+// syscall.Exec.
 func ExecPath(file, path string, argv, env []string) error {
-	return SearchPath(file, path, func(p string) error {
-		return syscall.Exec(p, argv, env)
-	})
+	x, entered := rlimit.PrepareExec()
+	if !entered {
+		return SearchPath(file, path, func(p string) error {
+			return syscall.Exec(p, argv, env)
+		})
+	}
+	candidates := Candidates(file, path)
+	names := make([]*byte, len(candidates))
+	bad := make([]error, len(candidates))
+	for i, c := range candidates {
+		names[i], bad[i] = syscall.BytePtrFromString(c)
+	}
+	argvp, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		return err
+	}
+	envvp, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return err
+	}
+	next := 0
+	try := func(string) error {
+		i := next
+		next++
+		if bad[i] != nil {
+			return bad[i]
+		}
+		_, _, e := syscall.RawSyscall(syscall.SYS_EXECVE,
+			uintptr(unsafe.Pointer(names[i])),
+			uintptr(unsafe.Pointer(&argvp[0])),
+			uintptr(unsafe.Pointer(&envvp[0])))
+		return e
+	}
+	runtimeBeforeExec()
+	x.Apply()
+	err = searchCandidates(candidates, try)
+	x.Undo()
+	runtimeAfterExec()
+	return err
 }
 
 // Merge applies environment changes to environ the way 0.76's pathexec()

@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"github.com/daemontools-go/daemontools/internal/rlimit"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -129,6 +130,7 @@ func (l *launcher) fork() (pid int, err syscall.Errno) {
 //go:nosplit
 func (l *launcher) child() {
 	afterForkInChild()
+	rlimit.RawRestore() // the memory limits supervise started with
 	_, _, e := unix.RawSyscall(unix.SYS_EXECVE,
 		uintptr(unsafe.Pointer(l.path)),
 		uintptr(unsafe.Pointer(&l.argv[0])),

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/daemontools-go/daemontools/internal/pathexec"
 )
 
 // The Go runtime sizes itself at start-up from settings in the
@@ -50,10 +52,13 @@ func tuneRuntime(args, env []string) []string {
 		return orig
 	}
 	renv := reexecEnv(env)
+	// pathexec's exec, not syscall.Exec: it also puts back the memory
+	// limits supervise started with (internal/rlimit), which the new
+	// image must see as they were.
 	if exe, ok := ownPath(); ok {
-		syscall.Exec(exe, args, renv)
+		pathexec.ExecPath(exe, "", args, renv)
 	}
-	syscall.Exec("/proc/self/exe", args, renv) // the file was removed or replaced
+	pathexec.ExecPath("/proc/self/exe", "", args, renv) // the file was removed or replaced
 	return env
 }
 

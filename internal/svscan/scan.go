@@ -1,6 +1,7 @@
 package svscan
 
 import (
+	"github.com/daemontools-go/daemontools/internal/spawn"
 	"os"
 	"strings"
 	"syscall"
@@ -349,6 +350,14 @@ const noChild = -2
 // forkExecOnce is one ForkExec of path, telling a failed fork
 // (*forkError) from a child that failed before its exec.
 func forkExecOnce(path, dir string, argv, env []string, files [3]uintptr) (int, error) {
+	if spawn.Needed() {
+		// The child must get the memory limits svscan started with.
+		pid, forkFailed, err := spawn.Start(path, argv, env, dir, []int{int(files[0]), int(files[1]), int(files[2])})
+		if forkFailed {
+			return 0, &forkError{err}
+		}
+		return pid, err
+	}
 	pidfd := noChild
 	attr := &syscall.ProcAttr{Dir: dir, Env: env, Files: files[:], Sys: &syscall.SysProcAttr{PidFD: &pidfd}}
 	pid, err := syscall.ForkExec(path, argv, attr)
