@@ -69,7 +69,7 @@ func config(src, version string, mtime time.Time, contents files.Contents) nfpm.
 			Description:   description,
 			Vendor:        packageName,
 			Homepage:      homepage,
-			License:       "see /usr/share/doc/daemontools-go/copyright",
+			License:       "MIT",
 			MTime:         mtime,
 			Overridables: nfpm.Overridables{
 				Contents: contents,
