@@ -41,6 +41,12 @@ func TestGoreleaserConfigChecks(t *testing.T) {
 			t.Errorf(".goreleaser.yaml lacks %q", p)
 		}
 	}
+	// The .rpm's pages are %doc, listed one by one (nfpm globs only plain files).
+	for _, m := range requiredPages() {
+		if want := "dst: " + m.installed() + ", type: doc, packager: rpm,"; !strings.Contains(string(cfg), want) {
+			t.Errorf(".goreleaser.yaml lacks %q", want)
+		}
+	}
 	goreleaser := need(t, "goreleaser")
 	cmd := exec.Command(goreleaser, "check")
 	cmd.Dir = root
@@ -322,7 +328,29 @@ func compareRpms(t *testing.T, ours, theirs string) {
 	if a, b := query(ours, "--queryformat", header), query(theirs, "--queryformat", header); a != b {
 		t.Errorf("rpm header differs:\nours:\n%s\ngoreleaser's:\n%s", a, b)
 	}
-	for _, q := range []string{"--provides", "--requires", "--conflicts", "--obsoletes", "--recommends",
+	// Requires with their kind (manual, post...).  GoReleaser's nfpm
+	// (v2.45.2) cannot write Requires(post): ours has them besides the
+	// plain Requires both have, and only those may differ.
+	requires := func(rpm string) (plain, post string) {
+		var p, q []string
+		for _, l := range strings.Split(strings.TrimSpace(query(rpm, "--queryformat", `[%{REQUIREFLAGS:deptype} %{REQUIRENAME}\n]`)), "\n") {
+			if name, ok := strings.CutPrefix(l, "post "); ok {
+				q = append(q, name)
+			} else {
+				p = append(p, l)
+			}
+		}
+		return strings.Join(p, "\n"), strings.Join(q, "\n")
+	}
+	oursPlain, oursPost := requires(ours)
+	theirsPlain, theirsPost := requires(theirs)
+	if d := sameLines(oursPlain, theirsPlain); d != "" {
+		t.Errorf("rpm requires (- ours, + goreleaser's):\n%s", d)
+	}
+	if want := strings.Join(scriptletRequires, "\n"); oursPost != want || theirsPost != "" {
+		t.Errorf("Requires(post): ours %q (want %q), goreleaser's %q (want none)", oursPost, want, theirsPost)
+	}
+	for _, q := range []string{"--provides", "--conflicts", "--obsoletes", "--recommends",
 		"--suggests", "--supplements", "--enhances", "--scripts", "--triggers"} {
 		if a, b := query(ours, q), query(theirs, q); a != b {
 			t.Errorf("rpm %s (- ours, + goreleaser's):\n%s", q, sameLines(a, b))

@@ -115,6 +115,7 @@ func writePackage(format string, opt options, inv inventory, stage string) (stri
 	}
 	if format == "rpm" {
 		info.Description = rpmDescription(info.Description)
+		info.Changelog = filepath.Join(stage, "doc/changelog.yml")
 	}
 	info = nfpm.WithDefaults(info)
 	if err := nfpm.Validate(info); err != nil {
