@@ -275,6 +275,23 @@ func TestDebLintianHasNoErrors(t *testing.T) {
 	}
 }
 
+// TestRpmlintIsClean runs rpmlint on the .rpm with packaging/rpmlint.toml,
+// which explains each message left: no error, no warning.
+func TestRpmlintIsClean(t *testing.T) {
+	rpmlint := need(t, "rpmlint")
+	t.Parallel()
+	out, err := command(5*time.Minute, rpmlint, "-c", filepath.Join(src, "packaging/rpmlint.toml"), rpmPath())
+	var msgs []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, ": E: ") || strings.Contains(line, ": W: ") {
+			msgs = append(msgs, line)
+		}
+	}
+	if err != nil || len(msgs) > 0 || !strings.Contains(out, " 0 errors, 0 warnings") {
+		t.Errorf("rpmlint (%v):\n%s", err, out)
+	}
+}
+
 // rpmQuery runs rpm -qp with a query format, one line per file.
 func rpmQuery(t *testing.T, args ...string) []string {
 	t.Helper()
