@@ -250,6 +250,10 @@ func TestDnfInstallUpgradeReinstallRemove(t *testing.T) {
 	if len(chrootProcesses(dir)) > 0 {
 		t.Errorf("install started something: %v", chrootProcesses(dir))
 	}
+	// Requires(preun,postun) still keep the base system installed.
+	if out, err := command(time.Minute, "rpm", "--root", dir, "-e", "--test", "test-base-system"); err == nil || !strings.Contains(out, "/bin/sh is needed by (installed) daemontools-go") {
+		t.Errorf("rpm -e --test test-base-system (%v): %q, want it needed by daemontools-go", err, out)
+	}
 	matchLinks(t, "chkconfig --add (install)", rcLinks(t, dir), `K\d\d`)
 	listed := inChroot(t, dir, "chkconfig", "--list", "svscan")
 	if !regexp.MustCompile(`^svscan\s+0:off\s+1:off\s+2:off\s+3:off\s+4:off\s+5:off\s+6:off\s*$`).MatchString(listed) {

@@ -76,9 +76,9 @@ var rpmRelations = struct{ provides, obsoletes []string }{
 // scriptletRequires is what the scriptlets cannot run without: the
 // interpreter and coreutils (mkdir, chmod, dirname, sort, rmdir, rm).
 // systemctl, chkconfig and service are called only when present.  nfpm
-// writes Requires(post) but not Requires(preun) or Requires(postun), so
-// they are also plain Requires: rpm orders an install after them and keeps
-// them installed while this package is (packaging/README.md).
+// writes Requires(post) but not Requires(preun) or Requires(postun): they
+// are written as plain Requires here, which addErasePrereqs then makes
+// Requires(preun,postun) (rpmheader.go).
 var scriptletRequires = []string{"/bin/sh", "coreutils"}
 
 // config is the whole package description, shared by both formats; the

@@ -292,6 +292,25 @@ func TestRpmlintIsClean(t *testing.T) {
 	}
 }
 
+// TestAddErasePrereqsRefusesWhatItCannotEdit: anything but an unsigned
+// rpm with the plain Requires to turn is refused, so a change in nfpm
+// cannot pass unnoticed.
+func TestAddErasePrereqsRefusesWhatItCannotEdit(t *testing.T) {
+	b, err := os.ReadFile(rpmPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, in := range map[string][]byte{
+		"not an rpm":     []byte("!<arch>\n"),
+		"truncated":      b[:200],
+		"already edited": slices.Clone(b),
+	} {
+		if err := addErasePrereqs(in, scriptletRequires); err == nil {
+			t.Errorf("%s: no error", what)
+		}
+	}
+}
+
 // rpmQuery runs rpm -qp with a query format, one line per file.
 func rpmQuery(t *testing.T, args ...string) []string {
 	t.Helper()
@@ -339,8 +358,9 @@ func TestRpmShipsEveryProgramAndManPage(t *testing.T) {
 // TestRpmRelationsAndScripts checks the .rpm's relations: the names RPM
 // distributions gave daemontools are provided at a version above the ones
 // obsoleted (no self-obsoletion), nothing is unversioned, no Conflicts;
-// the scriptlets' interpreter and coreutils are required, also as
-// Requires(post); and the scriptlets are ours.
+// the scriptlets' interpreter and coreutils are Requires(post) and
+// Requires(preun,postun), as rpmbuild writes them, in a header whose digest
+// holds; and the scriptlets are ours.
 func TestRpmRelationsAndScripts(t *testing.T) {
 	need(t, "rpm")
 	for q, want := range map[string][]string{
@@ -358,8 +378,13 @@ func TestRpmRelationsAndScripts(t *testing.T) {
 	}
 	requires := rpmQuery(t, "--queryformat", `[%{REQUIREFLAGS:deptype} %{REQUIRENAME}\n]`)
 	slices.Sort(requires)
-	if want := []string{"manual /bin/sh", "manual coreutils", "post /bin/sh", "post coreutils"}; !slices.Equal(requires, want) {
+	want := []string{"post /bin/sh", "post coreutils", "preun,postun /bin/sh", "preun,postun coreutils"}
+	if !slices.Equal(requires, want) {
 		t.Errorf("rpm requires %q, want %q", requires, want)
+	}
+	// addErasePrereqs rewrote the header: its digest must still hold.
+	if out := output(t, time.Minute, "rpm", "-Kv", "--nosignature", rpmPath()); !strings.Contains(out, "Header SHA256 digest: OK") {
+		t.Errorf("rpm -K:\n%s", out)
 	}
 	scripts := strings.Join(rpmQuery(t, "--scripts"), "\n")
 	for _, s := range []struct{ header, file string }{
