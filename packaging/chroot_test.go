@@ -590,8 +590,8 @@ func TestDebPurgeRemovesOnlyTheEmptyDirsItMade(t *testing.T) {
 // .rpm with rpm --root into the chroot made to look like an RPM system
 // (no invoke-rc.d, update-rc.d or deb-systemd-*; systemctl, chkconfig and
 // service are stubs that record their arguments), so the scriptlets run
-// with rpm's real arguments: they enable and start on install, only reload
-// on upgrade, stop and disable on erase.  The upgrade makes the service
+// with rpm's real arguments: they apply the presets and start nothing on
+// install, only reload on upgrade, stop and disable on erase.  The upgrade makes the service
 // directory the edited settings name; erase removes it and /service, both
 // empty and made by %post, and leaves nothing but the administrator's
 // edited settings (.rpmsave).
@@ -605,7 +605,7 @@ func TestRpmInstallUpgradeEraseScriptlets(t *testing.T) {
 	}
 	recordCalls(t, dir, "/usr/sbin/systemctl", "/usr/sbin/chkconfig", "/usr/sbin/service")
 	// On an RPM system the filesystem and chkconfig packages own these.
-	for _, d := range []string{"/etc/rc.d/init.d", "/etc/sysconfig"} {
+	for _, d := range []string{"/etc/rc.d/init.d", "/etc/sysconfig", "/usr/share/licenses"} {
 		if err := os.MkdirAll(dir+d, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -624,7 +624,8 @@ func TestRpmInstallUpgradeEraseScriptlets(t *testing.T) {
 	}
 
 	rpmIn("-i", rpmPath())
-	calls("systemctl --no-reload enable svscan.service", "chkconfig --add svscan", "service svscan start")
+	// Red Hat's rule: presets decide, nothing starts.
+	calls("systemctl --no-reload preset svscan.service", "chkconfig --add svscan")
 	for _, p := range []string{"/usr/bin/svscan", "/etc/rc.d/init.d/svscan", "/usr/lib/systemd/system/svscan.service", "/etc/sysconfig/svscan"} {
 		if !exists(dir, p) {
 			t.Errorf("after install: no %s", p)
@@ -645,7 +646,8 @@ func TestRpmInstallUpgradeEraseScriptlets(t *testing.T) {
 		t.Fatal(err)
 	}
 	rpmIn("-U", rpmPathIn(filepath.Join(dist, "upgrade"), upgradeVersion))
-	calls("systemctl --system daemon-reload", "chkconfig --add svscan")
+	// %post of the new one, %postun of the old one: reload, never restart.
+	calls("systemctl --system daemon-reload", "chkconfig --add svscan", "systemctl --system daemon-reload")
 	if got := output(t, time.Minute, "rpm", "--root", dir, "-q", "daemontools-go"); !strings.Contains(got, upgradeVersion) {
 		t.Errorf("after upgrade: %q", got)
 	}

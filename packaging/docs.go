@@ -19,10 +19,10 @@ const defaultVersion = "0.76.1~dev"
 
 // writeStage writes the generated files into stage: the man pages gzipped
 // (deterministic: no name, no time stamp, best compression, like gzip -9n),
-// the Debian changelog and the copyright file.
+// the Debian changelog, the .rpm's changelog and the copyright file.
 func writeStage(stage, src string, inv inventory, version string, date time.Time) error {
 	// Pages removed from man/ since the last -stage must not linger.
-	for _, d := range []string{"man", "doc"} {
+	for _, d := range []string{"man", "doc", "init"} {
 		if err := os.RemoveAll(filepath.Join(stage, d)); err != nil {
 			return fmt.Errorf("clean stage: %w", err)
 		}
@@ -43,7 +43,57 @@ func writeStage(stage, src string, inv inventory, version string, date time.Time
 	if err := writeFile(filepath.Join(stage, "doc/copyright"), copyright); err != nil {
 		return err
 	}
+	initScript, err := os.ReadFile(filepath.Join(src, "init/svscan.init"))
+	if err != nil {
+		return fmt.Errorf("read init script: %w", err)
+	}
+	rpmInit, err := rpmInitScript(initScript)
+	if err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(stage, "init/svscan.rpm.init"), rpmInit); err != nil {
+		return err
+	}
+	if err := os.Chmod(filepath.Join(stage, "init/svscan.rpm.init"), 0o755); err != nil {
+		return err
+	}
+	if err := writeFile(filepath.Join(stage, "doc/changelog.yml"), rpmChangelog(version, date)); err != nil {
+		return err
+	}
 	return writeGzip(filepath.Join(stage, "doc/changelog.Debian.gz"), debianChangelog(version, date))
+}
+
+// rpmInitScript is the init script as the .rpm ships it: off by default in
+// every runlevel.  chkconfig --add reads the LSB lines too and ORs
+// Default-Start into the "chkconfig: -" line's empty set, so Debian's
+// "Default-Start: 2 3 4 5", which update-rc.d needs, would enable svscan.
+func rpmInitScript(deb []byte) ([]byte, error) {
+	s := string(deb)
+	for _, r := range [][2]string{
+		{"# Default-Start:     2 3 4 5\n", "# Default-Start:\n"},
+		{"# Default-Stop:      0 1 6\n", "# Default-Stop:      0 1 2 3 4 5 6\n"},
+	} {
+		if strings.Count(s, r[0]) != 1 {
+			return nil, fmt.Errorf("init/svscan.init: no line %q to make the .rpm's copy", strings.TrimSpace(r[0]))
+		}
+		s = strings.Replace(s, r[0], r[1], 1)
+	}
+	return []byte(s), nil
+}
+
+// rpmChangelog is the same one entry for the .rpm's %changelog, in the
+// YAML nfpm reads (github.com/goreleaser/chglog).  nfpm titles the entry
+// "PACKAGER - SEMVER", so SEMVER is VERSION-RELEASE, as rpmbuild's
+// changelog lines end.
+func rpmChangelog(version string, date time.Time) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "- semver: %q\n", version+"-1")
+	fmt.Fprintf(&b, "  date: %s\n", date.UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "  packager: %q\n", maintainer)
+	fmt.Fprintf(&b, "  changes:\n")
+	fmt.Fprintf(&b, "    - note: %q\n", "Package built with daemontools-go's packaging program (go run ./packaging). "+
+		"The history of the sources is in the git repository at "+homepage+".")
+	return b.Bytes()
 }
 
 // debianChangelog is a one-entry changelog in Debian's format, as Debian

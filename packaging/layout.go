@@ -16,6 +16,7 @@ const (
 	maintainer  = "daemontools-go developers <daemontools-go@users.noreply.github.com>"
 	homepage    = "https://github.com/daemontools-go/daemontools"
 	docDir      = "/usr/share/doc/" + packageName
+	licenseDir  = "/usr/share/licenses/" + packageName // rpm's %license
 )
 
 // description is the package's synopsis line and long description.
@@ -44,12 +45,41 @@ type formatPaths struct {
 	initScript  string // the SysV init script
 	initType    string // Debian wants everything under /etc as a conffile
 	defaultFile string // the settings read by the unit and the init script
+	stagedInit  bool   // the init script is the staged copy (rpmInitScript)
 }
 
 var paths = map[string]formatPaths{
-	"deb": {"/lib/systemd/system", "/etc/init.d/svscan", files.TypeConfig, "/etc/default/svscan"},
-	"rpm": {"/usr/lib/systemd/system", "/etc/rc.d/init.d/svscan", files.TypeFile, "/etc/sysconfig/svscan"},
+	"deb": {"/lib/systemd/system", "/etc/init.d/svscan", files.TypeConfig, "/etc/default/svscan", false},
+	"rpm": {"/usr/lib/systemd/system", "/etc/rc.d/init.d/svscan", files.TypeFile, "/etc/sysconfig/svscan", true},
 }
+
+// initSource is where the format's init script comes from.
+func (p formatPaths) initSource(src, stage string) string {
+	if p.stagedInit {
+		return filepath.Join(stage, "init/svscan.rpm.init")
+	}
+	return filepath.Join(src, "init/svscan.init")
+}
+
+// rpmRelations are the .rpm's relations to the names RPM distributions
+// have given daemontools 0.76 (plain "daemontools", QmailToaster's
+// "daemontools-toaster"): each is obsoleted below 0.76.1 and provided at
+// 0.76.1, above every version obsoleted, so that the package never
+// obsoletes what it provides and a "Requires: daemontools >= 0.76" stays
+// met.  (GoReleaser cannot put the package's own version in a relation,
+// so both builds use this fixed one.)
+var rpmRelations = struct{ provides, obsoletes []string }{
+	provides:  []string{"daemontools = 0.76.1", "daemontools-toaster = 0.76.1"},
+	obsoletes: []string{"daemontools < 0.76.1", "daemontools-toaster < 0.76.1"},
+}
+
+// scriptletRequires is what the scriptlets cannot run without: the
+// interpreter and coreutils (mkdir, chmod, dirname, sort, rmdir, rm).
+// systemctl, chkconfig and service are called only when present.  nfpm
+// writes Requires(post) but not Requires(preun) or Requires(postun): they
+// are written as plain Requires here, which addErasePrereqs then makes
+// Requires(preun,postun) (rpmheader.go).
+var scriptletRequires = []string{"/bin/sh", "coreutils"}
 
 // config is the whole package description, shared by both formats; the
 // entries that differ carry their Packager.
@@ -69,7 +99,7 @@ func config(src, version string, mtime time.Time, contents files.Contents) nfpm.
 			Description:   description,
 			Vendor:        packageName,
 			Homepage:      homepage,
-			License:       "see /usr/share/doc/daemontools-go/copyright",
+			License:       "MIT",
 			MTime:         mtime,
 			Overridables: nfpm.Overridables{
 				Contents: contents,
@@ -90,12 +120,13 @@ func config(src, version string, mtime time.Time, contents files.Contents) nfpm.
 				Deb: nfpm.Deb{ArchVariant: "amd64v1"},
 			},
 			"rpm": {
-				Conflicts: relations[:1],
-				Replaces:  relations[:1],
-				Provides:  relations[:1],
+				Depends:  scriptletRequires,
+				Provides: rpmRelations.provides,
+				Replaces: rpmRelations.obsoletes, // nfpm writes them as Obsoletes
 				RPM: nfpm.RPM{
-					Group:   "System Environment/Daemons",
-					Summary: "daemontools 0.76 service supervision tools, reimplemented in Go",
+					Group:    "System Environment/Daemons",
+					Summary:  "daemontools 0.76 service supervision tools, reimplemented in Go",
+					Requires: nfpm.RPMRequires{Post: scriptletRequires},
 				},
 			},
 		},
@@ -118,19 +149,28 @@ func layout(src, bin, stage string, inv inventory) files.Contents {
 	for _, p := range inv.programs {
 		add(filepath.Join(bin, p), "/usr/bin/"+p, files.TypeFile, "", 0o755)
 	}
+	// The .rpm flags documentation (%doc) and the licence (%license), which
+	// rpm --excludedocs and --nodocs leave out; rpm's licence directory is
+	// /usr/share/licenses.
 	for _, m := range inv.manPages {
-		add(filepath.Join(stage, m.staged()), m.installed(), files.TypeFile, "", 0o644)
+		add(filepath.Join(stage, m.staged()), m.installed(), files.TypeFile, "deb", 0o644)
+		add(filepath.Join(stage, m.staged()), m.installed(), files.TypeRPMDoc, "rpm", 0o644)
 	}
-	// Owned explicitly, or rpm -e would leave it behind.
+	// Owned explicitly, or rpm -e would leave them behind.
 	add("", docDir, files.TypeDir, "", 0o755)
-	add(filepath.Join(src, "init/rc.local.svscan"), docDir+"/rc.local.svscan", files.TypeFile, "", 0o644)
-	add(filepath.Join(stage, "doc/copyright"), docDir+"/copyright", files.TypeFile, "", 0o644)
+	add("", licenseDir, files.TypeDir, "rpm", 0o755)
+	add(filepath.Join(src, "init/rc.local.svscan"), docDir+"/rc.local.svscan", files.TypeFile, "deb", 0o644)
+	add(filepath.Join(src, "init/rc.local.svscan"), docDir+"/rc.local.svscan", files.TypeRPMDoc, "rpm", 0o644)
+	add(filepath.Join(stage, "doc/copyright"), docDir+"/copyright", files.TypeFile, "deb", 0o644)
+	add(filepath.Join(stage, "doc/copyright"), licenseDir+"/copyright", files.TypeRPMLicense, "rpm", 0o644)
+	// Debian has it in /usr/share/common-licenses; RPM systems may not.
+	add(filepath.Join(src, "packaging/licenses/Apache-2.0"), licenseDir+"/Apache-2.0", files.TypeRPMLicense, "rpm", 0o644)
 	add(filepath.Join(stage, "doc/changelog.Debian.gz"), docDir+"/changelog.Debian.gz", files.TypeFile, "deb", 0o644)
 	add(filepath.Join(src, "packaging/lintian-overrides"), "/usr/share/lintian/overrides/"+packageName, files.TypeFile, "deb", 0o644)
 	for _, format := range []string{"deb", "rpm"} {
 		p := paths[format]
 		add(filepath.Join(src, "init/svscan.service"), path.Join(p.unitDir, "svscan.service"), files.TypeFile, format, 0o644)
-		add(filepath.Join(src, "init/svscan.init"), p.initScript, p.initType, format, 0o755)
+		add(p.initSource(src, stage), p.initScript, p.initType, format, 0o755)
 		add(filepath.Join(src, "init/default/svscan"), p.defaultFile, files.TypeConfigNoReplace, format, 0o644)
 	}
 	return c

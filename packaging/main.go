@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -115,22 +116,23 @@ func writePackage(format string, opt options, inv inventory, stage string) (stri
 	}
 	if format == "rpm" {
 		info.Description = rpmDescription(info.Description)
+		info.Changelog = filepath.Join(stage, "doc/changelog.yml")
 	}
 	info = nfpm.WithDefaults(info)
 	if err := nfpm.Validate(info); err != nil {
 		return "", fmt.Errorf("%s: %w", format, err)
 	}
 	path := filepath.Join(opt.out, packager.ConventionalFileName(info))
-	f, err := os.Create(path)
-	if err != nil {
-		return "", fmt.Errorf("create %s: %w", path, err)
-	}
-	if err := packager.Package(info, f); err != nil {
-		f.Close()
-		os.Remove(path)
+	var pkg bytes.Buffer
+	if err := packager.Package(info, &pkg); err != nil {
 		return "", fmt.Errorf("build %s: %w", path, err)
 	}
-	if err := f.Close(); err != nil {
+	if format == "rpm" {
+		if err := addErasePrereqs(pkg.Bytes(), scriptletRequires); err != nil {
+			return "", fmt.Errorf("build %s: %w", path, err)
+		}
+	}
+	if err := os.WriteFile(path, pkg.Bytes(), 0o644); err != nil {
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	return path, nil

@@ -150,15 +150,19 @@ func command(within time.Duration, name string, args ...string) (string, error) 
 	return stdout.String(), nil
 }
 
-// wantFiles lists what both packages ship, whatever their format: every
-// program in /usr/bin and its page, the overview page and the rc.local
-// snippet.  The seventeen names are the truth: a missing program or page
+// wantFiles lists what both packages ship: every program in /usr/bin and
+// its page, the overview page, the rc.local snippet and the copyright file
+// (the .rpm's in rpm's licence directory).  The seventeen names are the truth: a missing program or page
 // fails here.
-func wantFiles() []string {
+func wantFiles(format string) []string {
 	want := []string{
 		"/usr/share/man/man7/daemontools.7.gz",
-		"/usr/share/doc/daemontools-go/copyright",
 		"/usr/share/doc/daemontools-go/rc.local.svscan",
+	}
+	if format == "rpm" {
+		want = append(want, "/usr/share/licenses/daemontools-go/copyright")
+	} else {
+		want = append(want, "/usr/share/doc/daemontools-go/copyright")
 	}
 	for _, p := range programs {
 		want = append(want, "/usr/bin/"+p, "/usr/share/man/man8/"+p+".8.gz")
@@ -184,7 +188,7 @@ func debContents(t *testing.T, deb string) map[string]string {
 // file of wantFiles, the programs executable, and the format's own files.
 func checkShipped(t *testing.T, format string, files, want map[string]string) {
 	t.Helper()
-	for _, p := range wantFiles() {
+	for _, p := range wantFiles(format) {
 		if _, ok := files[p]; !ok {
 			t.Errorf("%s lacks %s", format, p)
 		}
@@ -271,6 +275,42 @@ func TestDebLintianHasNoErrors(t *testing.T) {
 	}
 }
 
+// TestRpmlintIsClean runs rpmlint on the .rpm with packaging/rpmlint.toml,
+// which explains each message left: no error, no warning.
+func TestRpmlintIsClean(t *testing.T) {
+	rpmlint := need(t, "rpmlint")
+	t.Parallel()
+	out, err := command(5*time.Minute, rpmlint, "-c", filepath.Join(src, "packaging/rpmlint.toml"), rpmPath())
+	var msgs []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, ": E: ") || strings.Contains(line, ": W: ") {
+			msgs = append(msgs, line)
+		}
+	}
+	if err != nil || len(msgs) > 0 || !strings.Contains(out, " 0 errors, 0 warnings") {
+		t.Errorf("rpmlint (%v):\n%s", err, out)
+	}
+}
+
+// TestAddErasePrereqsRefusesWhatItCannotEdit: anything but an unsigned
+// rpm with the plain Requires to turn is refused, so a change in nfpm
+// cannot pass unnoticed.
+func TestAddErasePrereqsRefusesWhatItCannotEdit(t *testing.T) {
+	b, err := os.ReadFile(rpmPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, in := range map[string][]byte{
+		"not an rpm":     []byte("!<arch>\n"),
+		"truncated":      b[:200],
+		"already edited": slices.Clone(b),
+	} {
+		if err := addErasePrereqs(in, scriptletRequires); err == nil {
+			t.Errorf("%s: no error", what)
+		}
+	}
+}
+
 // rpmQuery runs rpm -qp with a query format, one line per file.
 func rpmQuery(t *testing.T, args ...string) []string {
 	t.Helper()
@@ -289,16 +329,24 @@ func TestRpmShipsEveryProgramAndManPage(t *testing.T) {
 		files[f[0]] = strings.Join(f[1:], " ")
 	}
 	listed := rpmQuery(t, "-l")
-	for _, p := range wantFiles() {
+	for _, p := range wantFiles("rpm") {
 		if !slices.Contains(listed, p) {
 			t.Errorf("rpm -qpl does not list %s", p)
 		}
 	}
-	checkShipped(t, "rpm", files, map[string]string{
-		"/usr/lib/systemd/system/svscan.service": "-rw-r--r--",
-		"/etc/rc.d/init.d/svscan":                "-rwxr-xr-x",
-		"/etc/sysconfig/svscan":                  "-rw-r--r-- cn", // %config(noreplace)
-	})
+	want := map[string]string{
+		"/usr/lib/systemd/system/svscan.service":        "-rw-r--r--",
+		"/etc/rc.d/init.d/svscan":                       "-rwxr-xr-x",
+		"/etc/sysconfig/svscan":                         "-rw-r--r-- cn", // %config(noreplace)
+		"/usr/share/doc/daemontools-go/rc.local.svscan": "-rw-r--r-- d",  // %doc
+		"/usr/share/licenses/daemontools-go/copyright":  "-rw-r--r-- l",  // %license
+		"/usr/share/licenses/daemontools-go/Apache-2.0": "-rw-r--r-- l",
+		"/usr/share/man/man7/daemontools.7.gz":          "-rw-r--r-- d",
+	}
+	for _, p := range programs {
+		want["/usr/share/man/man8/"+p+".8.gz"] = "-rw-r--r-- d"
+	}
+	checkShipped(t, "rpm", files, want)
 	for p := range files {
 		if strings.HasPrefix(p, "/service") || strings.HasPrefix(p, "/etc/default") ||
 			strings.HasPrefix(p, "/lib/") || strings.HasPrefix(p, "/etc/init.d") || strings.Contains(p, "lintian") {
@@ -307,12 +355,36 @@ func TestRpmShipsEveryProgramAndManPage(t *testing.T) {
 	}
 }
 
+// TestRpmRelationsAndScripts checks the .rpm's relations: the names RPM
+// distributions gave daemontools are provided at a version above the ones
+// obsoleted (no self-obsoletion), nothing is unversioned, no Conflicts;
+// the scriptlets' interpreter and coreutils are Requires(post) and
+// Requires(preun,postun), as rpmbuild writes them, in a header whose digest
+// holds; and the scriptlets are ours.
 func TestRpmRelationsAndScripts(t *testing.T) {
 	need(t, "rpm")
-	for _, q := range []string{"--provides", "--conflicts", "--obsoletes"} {
-		if got := rpmQuery(t, q); !slices.ContainsFunc(got, func(s string) bool { return strings.TrimSpace(s) == "daemontools" }) {
-			t.Errorf("rpm %s: %q lacks daemontools", q, got)
+	for q, want := range map[string][]string{
+		"--provides":  {"daemontools = 0.76.1", "daemontools-go = " + testVersion + "-1", "daemontools-go(x86-64) = " + testVersion + "-1", "daemontools-toaster = 0.76.1"},
+		"--obsoletes": {"daemontools < 0.76.1", "daemontools-toaster < 0.76.1"},
+		"--conflicts": {""},
+	} {
+		got := rpmQuery(t, q)
+		got = slices.DeleteFunc(got, func(s string) bool { return strings.HasPrefix(s, "daemontools-go(x86-64)") })
+		want = slices.DeleteFunc(want, func(s string) bool { return strings.HasPrefix(s, "daemontools-go(x86-64)") })
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("rpm %s: %q, want %q", q, got, want)
 		}
+	}
+	requires := rpmQuery(t, "--queryformat", `[%{REQUIREFLAGS:deptype} %{REQUIRENAME}\n]`)
+	slices.Sort(requires)
+	want := []string{"post /bin/sh", "post coreutils", "preun,postun /bin/sh", "preun,postun coreutils"}
+	if !slices.Equal(requires, want) {
+		t.Errorf("rpm requires %q, want %q", requires, want)
+	}
+	// addErasePrereqs rewrote the header: its digest must still hold.
+	if out := output(t, time.Minute, "rpm", "-Kv", "--nosignature", rpmPath()); !strings.Contains(out, "Header SHA256 digest: OK") {
+		t.Errorf("rpm -K:\n%s", out)
 	}
 	scripts := strings.Join(rpmQuery(t, "--scripts"), "\n")
 	for _, s := range []struct{ header, file string }{
@@ -369,7 +441,7 @@ func TestInitScriptHeadersForChkconfigAndInsserv(t *testing.T) {
 	}
 	for _, re := range []string{
 		`(?m)^#!/bin/sh$`,
-		`(?m)^# chkconfig: 2345 [0-9]+ [0-9]+$`,
+		`(?m)^# chkconfig: - [0-9]+ [0-9]+$`, // Red Hat: off by default
 		`(?m)^# description: \S`,
 		`(?m)^### BEGIN INIT INFO$`,
 		`(?m)^# Provides: +svscan$`,

@@ -4,8 +4,9 @@
 #   rpm: $1 = 1 (first install) | 2 or more (upgrade)
 # Creates the service directory if missing (it is not shipped, so removing
 # the package never removes a user's tree; purge removes it only if this
-# script made it and it is empty), enables svscan for the init
-# system and starts it on a fresh install.  An upgrade never restarts a
+# script made it and it is empty) and registers svscan with the init
+# system.  Debian: enables and starts it on a fresh install.  RPM: applies
+# the presets and starts nothing (Red Hat's rule).  An upgrade never restarts a
 # running svscan: that would stop and start every supervised service.  The
 # old svscan keeps running until the administrator restarts it.
 set -e
@@ -49,6 +50,9 @@ systemd_running() {
 
 # Enable the unit.  deb-systemd-helper and systemctl --no-reload both work
 # without a running systemd, so an image built in a chroot boots with it.
+# On RPM systems a first install applies the distribution's presets, as
+# %systemd_post does: Fedora, RHEL and SUSE leave a service off unless a
+# preset names it; the administrator enables it (README.md).
 if command -v deb-systemd-helper >/dev/null 2>&1; then
 	deb-systemd-helper unmask svscan.service >/dev/null || true
 	if deb-systemd-helper --quiet was-enabled svscan.service; then
@@ -56,25 +60,32 @@ if command -v deb-systemd-helper >/dev/null 2>&1; then
 	else
 		deb-systemd-helper update-state svscan.service >/dev/null || true
 	fi
-elif [ "$action" = start ] && command -v systemctl >/dev/null 2>&1; then
+elif [ "$format" = deb ] && [ "$action" = start ] && command -v systemctl >/dev/null 2>&1; then
 	systemctl --no-reload enable svscan.service >/dev/null 2>&1 || true
+elif [ "$format" = rpm ] && [ "$1" = 1 ] && command -v systemctl >/dev/null 2>&1; then
+	systemctl --no-reload preset svscan.service >/dev/null 2>&1 || true
 fi
 if systemd_running; then
 	systemctl --system daemon-reload >/dev/null 2>&1 || true
 fi
 
-# Register the SysV script for the runlevels in its header.
+# Register the SysV script: Debian for the runlevels of its LSB header;
+# on RPM systems chkconfig --add makes only K links (the .rpm's copy starts
+# in no runlevel: "chkconfig: -", empty Default-Start), so it is off until
+# "chkconfig svscan on".
 if [ "$format" = deb ] && command -v update-rc.d >/dev/null 2>&1; then
 	update-rc.d svscan defaults >/dev/null || true
 elif [ "$format" = rpm ] && command -v chkconfig >/dev/null 2>&1; then
 	chkconfig --add svscan >/dev/null 2>&1 || true
 fi
 
-[ "$action" = start ] || exit 0
+# Red Hat's rule: installing a package starts no service; only Debian's
+# install starts svscan.
+[ "$format" = deb ] && [ "$action" = start ] || exit 0
 
-# Start svscan.  On Debian through deb-systemd-invoke or invoke-rc.d, which
-# honour policy-rc.d (chroots and image builds forbid starting daemons).
-# Starting an svscan that already runs changes nothing.
+# Start svscan, through deb-systemd-invoke or invoke-rc.d, which honour
+# policy-rc.d (chroots and image builds forbid starting daemons).  Starting
+# an svscan that already runs changes nothing.
 start_failed() {
 	echo "daemontools-go: svscan was not started; start it with your init system." >&2
 }
@@ -86,7 +97,5 @@ if systemd_running; then
 	fi
 elif command -v invoke-rc.d >/dev/null 2>&1; then
 	invoke-rc.d svscan start || start_failed
-elif [ "$format" = rpm ] && command -v service >/dev/null 2>&1; then
-	service svscan start || start_failed
 fi
 exit 0

@@ -3,6 +3,8 @@
 #   deb: remove | purge | upgrade | failed-upgrade | abort-install |
 #        abort-upgrade | disappear
 #   rpm: $1 = 0 (erase) | 1 or more (upgrade)
+# An rpm upgrade only reloads systemd's units (%systemd_postun without the
+# _with_restart: restarting svscan would stop every service).
 # remove keeps the configuration (deb); purge, and rpm's erase, also drop
 # the unit's enablement state, the SysV links and the service directory
 # if postinst made it and it is empty: a directory the administrator made,
@@ -12,12 +14,14 @@ set -e
 case "$1" in
 remove) purge=no ;;
 purge | 0) purge=yes ;;
+[1-9]*) purge=no ;; # rpm upgrade: reload, as %systemd_postun, never restart
 *) exit 0 ;;
 esac
 
 if [ -d /run/systemd/system ]; then
 	systemctl --system daemon-reload >/dev/null 2>&1 || true
 fi
+case "$1" in [1-9]*) exit 0 ;; esac
 
 if command -v deb-systemd-helper >/dev/null 2>&1; then
 	if [ "$purge" = yes ]; then
