@@ -11,7 +11,7 @@ package main
 import (
 	"os"
 
-	"github.com/daemontools-go/daemontools/internal/control"
+	"github.com/daemontools-go/daemontools/internal/svc"
 )
 
-func main() { os.Exit(control.Svc(os.Args, os.Stderr)) }
+func main() { os.Exit(svc.Main(os.Args, os.Stderr)) }
