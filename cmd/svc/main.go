@@ -11,8 +11,8 @@ package main
 import (
 	"os"
 
-	"github.com/daemontools-go/daemontools/internal/control"
 	_ "github.com/daemontools-go/daemontools/internal/rlimit" // the entry step: memory limits (internal/rlimit)
+	"github.com/daemontools-go/daemontools/internal/svc"
 )
 
-func main() { os.Exit(control.Svc(os.Args, os.Stderr)) }
+func main() { os.Exit(svc.Main(os.Args, os.Stderr)) }

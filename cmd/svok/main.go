@@ -1,7 +1,8 @@
 // Command svok checks whether supervise is running in a service directory.
 //
-// The runtime is told not to watch cgroup CPU limits: reading them costs
-// start-up time in a program that runs for a millisecond.
+// It does not import os (see internal/osfree), whose start-up costs page
+// faults in a program that runs for a millisecond. The runtime is told
+// not to watch cgroup CPU limits.
 //
 //go:debug containermaxprocs=0
 //go:debug updatemaxprocs=0
@@ -9,10 +10,9 @@
 package main
 
 import (
-	"os"
-
 	"github.com/daemontools-go/daemontools/internal/control"
+	"github.com/daemontools-go/daemontools/internal/osfree"
 	_ "github.com/daemontools-go/daemontools/internal/rlimit" // the entry step: memory limits (internal/rlimit)
 )
 
-func main() { os.Exit(control.Svok(os.Args, os.Stderr)) }
+func main() { osfree.Exit(control.Svok(osfree.Args(), osfree.StderrAsOS)) }

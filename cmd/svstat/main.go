@@ -1,7 +1,8 @@
 // Command svstat prints the status of services monitored by supervise.
 //
-// The runtime is told not to watch cgroup CPU limits: reading them costs
-// start-up time in a program that runs for a millisecond.
+// It does not import os (see internal/osfree), whose start-up costs page
+// faults in a program that runs for a millisecond. The runtime is told
+// not to watch cgroup CPU limits.
 //
 //go:debug containermaxprocs=0
 //go:debug updatemaxprocs=0
@@ -9,10 +10,9 @@
 package main
 
 import (
-	"os"
-
+	"github.com/daemontools-go/daemontools/internal/osfree"
 	_ "github.com/daemontools-go/daemontools/internal/rlimit" // the entry step: memory limits (internal/rlimit)
 	"github.com/daemontools-go/daemontools/internal/svstat"
 )
 
-func main() { os.Exit(svstat.Main(os.Args, os.Stdout, os.Stderr)) }
+func main() { osfree.Exit(svstat.Main(osfree.Args(), osfree.Stdout, osfree.StderrAsOS)) }

@@ -9,7 +9,6 @@ package control
 
 import (
 	"errors"
-	"fmt"
 
 	"golang.org/x/sys/unix"
 
@@ -20,6 +19,20 @@ import (
 // gave ENXIO, so no supervise holds this directory.
 var ErrNotRunning = errors.New("supervise not running")
 
+// opError is a failed call and what it was made on ("chdir DIR: ERR"),
+// as fmt.Errorf words it, without fmt, which brings in package os: svok
+// and svstat leave os out (see internal/osfree).
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+
+func (e *opError) Unwrap() error { return e.err }
+
+func wrap(op string, err error) error { return &opError{op, err} }
+
 // Origin is the working directory a program started in, kept open so that
 // it can return there after each service directory.
 type Origin struct{ fd int }
@@ -28,7 +41,7 @@ type Origin struct{ fd int }
 func OpenOrigin() (*Origin, error) {
 	fd, err := unix.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("open .: %w", err)
+		return nil, wrap("open .", err)
 	}
 	return &Origin{fd: fd}, nil
 }
@@ -36,7 +49,7 @@ func OpenOrigin() (*Origin, error) {
 // Return changes back to the original directory.
 func (o *Origin) Return() error {
 	if err := unix.Fchdir(o.fd); err != nil {
-		return fmt.Errorf("fchdir: %w", err)
+		return wrap("fchdir", err)
 	}
 	return nil
 }
@@ -47,7 +60,7 @@ func (o *Origin) Close() error { return unix.Close(o.fd) }
 // Enter changes into a service directory.
 func Enter(dir string) error {
 	if err := unix.Chdir(dir); err != nil {
-		return fmt.Errorf("chdir %s: %w", dir, err)
+		return wrap("chdir "+dir, err)
 	}
 	return nil
 }
@@ -60,7 +73,7 @@ func openWriter(path string) (int, error) {
 		return -1, ErrNotRunning
 	}
 	if err != nil {
-		return -1, fmt.Errorf("open %s: %w", path, err)
+		return -1, wrap("open "+path, err)
 	}
 	return fd, nil
 }
@@ -79,7 +92,7 @@ func Dial() (*Conn, error) {
 	// sleep after a start) makes the write wait rather than fail.
 	if err := unix.SetNonblock(fd, false); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("fcntl %s: %w", svstatus.Control, err)
+		return nil, wrap("fcntl "+svstatus.Control, err)
 	}
 	return &Conn{fd: fd}, nil
 }
@@ -93,7 +106,7 @@ func (c *Conn) Send(cmds []byte) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("write %s: %w", svstatus.Control, err)
+			return wrap("write "+svstatus.Control, err)
 		}
 		cmds = cmds[n:]
 	}

@@ -11,8 +11,10 @@ import (
 	"syscall"
 )
 
-// errText is daemontools' error table for the errno values Linux has.
-var errText = map[syscall.Errno]string{
+// errText is daemontools' error table for the errno values Linux has,
+// indexed by errno ("" for the others). An array, not a map: it is static
+// data, where a map is built at every program's start.
+var errText = [...]string{
 	syscall.EINTR:           "interrupted system call",
 	syscall.ENOMEM:          "out of memory",
 	syscall.ENOENT:          "file does not exist",
@@ -151,8 +153,8 @@ func ErrnoStr(e syscall.Errno) string {
 	if e == 0 {
 		return "no error"
 	}
-	if s, ok := errText[e]; ok {
-		return s
+	if uint(e) < uint(len(errText)) && errText[e] != "" {
+		return errText[e]
 	}
 	return "unknown error"
 }

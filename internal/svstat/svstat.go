@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"errors"
 	"io"
-	"os"
 	"strconv"
 	"syscall"
 	"time"
@@ -69,9 +68,10 @@ func describe(dir string, now time.Time) string {
 	return Format(rec, normallyUp, now)
 }
 
-// normallyUp reports whether there is no ./down file.
+// normallyUp reports whether there is no ./down file (stat, as 0.76).
 func normallyUp() (bool, error) {
-	_, err := os.Stat("down")
+	var st syscall.Stat_t
+	err := syscall.Stat("down", &st)
 	if err == nil {
 		return false, nil
 	}

@@ -1,9 +1,13 @@
 #!/bin/sh
 # Exec cost of the process-state tools: time per call of /bin/true, of
 # Debian's C build and of ours, run in alternation, each as
-# "TOOL ARGS /bin/true". Prints, per figure, the time each build adds over
-# /bin/true (median of all calls, in ms) and the ratio ours/C; then the
-# whole per-call times. Not a pass/fail test: the figures depend on load.
+# "TOOL ARGS /bin/true", with the empty Go program and the empty Go exec
+# wrapper (scripts/bench/empty/) in the same alternation. Prints, per
+# figure, the time each build adds over /bin/true (median of all calls, in
+# ms) and the ratio ours/C, then the whole per-call times; then what each
+# of ours costs over the empty exec wrapper, against the target (0.2 ms,
+# or 10% of the empty program's per-call time where that is more). Not a
+# pass/fail test: the figures depend on load.
 #
 #   sh scripts/bench/exec.sh [CALLS]     (default 2000 calls per figure)
 set -eu
@@ -18,23 +22,12 @@ sh scripts/build.sh "$work/bin" \
 	./cmd/setlock ./cmd/fghack ./cmd/pgrphack
 mkdir "$work/emptyenv"
 
-# The floor: the smallest Go exec wrapper there is (main only calls
-# syscall.Exec), built like ours. What ours add above it is our code;
-# what it adds above the C build is Go's runtime start-up.
-mkdir "$work/floor"
-cat > "$work/floor/main.go" <<'GO'
-//go:debug containermaxprocs=0
-//go:debug updatemaxprocs=0
-//go:debug decoratemappings=0
-package main
-
-import "syscall"
-
-func main() {
-	syscall.Exec("/bin/true", []string{"true"}, nil)
-}
-GO
-(cd "$work/floor" && printf 'module floor\ngo 1.26\n' > go.mod && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$work/bin/floor" .)
+# The baselines (scripts/bench/empty/), built the same way: an empty Go
+# program, and an empty Go exec wrapper (main only execs /bin/true). What
+# a chain-loading tool costs above the wrapper is our code; what the
+# wrapper costs above the C build is Go's runtime start-up.
+sh scripts/build.sh "$work/bin" scripts/bench/empty/empty.go
+sh scripts/build.sh "$work/bin" scripts/bench/empty/emptyexec.go
 
 # The driver forks and execs with syscall.ForkExec (a vfork-style clone),
 # so its own cost per call is small and the same for every figure.
@@ -87,7 +80,7 @@ func main() {
 		{"fghack"},
 	}
 	trueArgv := []string{"/bin/true"}
-	var base, floor []time.Duration
+	var base, empty, wrapper []time.Duration
 	c := make([][]time.Duration, len(figures))
 	g := make([][]time.Duration, len(figures))
 	for i := 0; i < calls; i++ {
@@ -104,16 +97,35 @@ func main() {
 			}
 			base = append(base, call(trueArgv))
 		}
-		floor = append(floor, call([]string{ours + "/floor"}))
+		// The baselines, in turn first and last of this round's calls.
+		if i%2 == 0 {
+			empty = append(empty, call([]string{ours + "/empty"}))
+			wrapper = append(wrapper, call([]string{ours + "/emptyexec"}))
+		} else {
+			wrapper = append(wrapper, call([]string{ours + "/emptyexec"}))
+			empty = append(empty, call([]string{ours + "/empty"}))
+		}
 	}
 	t := median(base)
+	me, mw := median(empty), median(wrapper)
 	fmt.Printf("/bin/true: %.3f ms per call (median of %d); %d calls per figure\n", t, len(base), calls)
-	fmt.Printf("floor, a Go program that only execs /bin/true: %.3f ms over /bin/true\n\n", median(floor)-t)
+	fmt.Printf("empty Go program: %.3f ms over /bin/true\n", me-t)
+	fmt.Printf("empty Go exec wrapper: %.3f ms over /bin/true\n\n", mw-t)
 	fmt.Printf("%-34s %10s %10s %7s   %s\n", "figure (over /bin/true, ms)", "ours", "C", "ratio", "per call: ours / C (ms)")
 	for f, fig := range figures {
 		mg, mc := median(g[f]), median(c[f])
 		fmt.Printf("%-34s %10.3f %10.3f %7.2f   %.3f / %.3f\n",
 			strings.Join(fig, " ")+" /bin/true", mg-t, mc-t, (mg-t)/(mc-t), mg, mc)
+	}
+	target := max(0.2, me/10)
+	fmt.Printf("\nover the empty Go exec wrapper (target %.3f ms: 0.2, or 10%% of the empty program's %.3f ms per call)\n", target, me)
+	for f, fig := range figures {
+		over := median(g[f]) - mw
+		verdict := "within target"
+		if over > target {
+			verdict = "over target"
+		}
+		fmt.Printf("%s: %.3f ms over the empty exec wrapper, %s\n", fig[0], over, verdict)
 	}
 }
 GO

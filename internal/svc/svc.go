@@ -1,4 +1,8 @@
-package control
+// Package svc is the svc program of daemontools 0.76: it sends command
+// letters to supervise through internal/control. It is apart from
+// control because it ignores SIGPIPE through os/signal, whose start-up
+// (package os with it) svok and svstat, which share control, do without.
+package svc
 
 import (
 	"errors"
@@ -6,6 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/daemontools-go/daemontools/internal/control"
 	"github.com/daemontools-go/daemontools/internal/djb"
 )
 
@@ -14,10 +19,10 @@ const svcOptions = "udopchaitkx"
 
 const svcUsage = "svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill"
 
-// Svc is the svc program: send the command letters given as options to
+// Main is the svc program: send the command letters given as options to
 // each service directory named as an operand. Per-directory failures are
 // warnings; only losing the working directory is fatal.
-func Svc(args []string, stderr io.Writer) int {
+func Main(args []string, stderr io.Writer) int {
 	// A supervise that dies between open and write must not kill svc:
 	// the write fails with EPIPE and is reported. (Go's runtime already
 	// spares programs SIGPIPE on descriptors other than 1 and 2; ignoring
@@ -28,7 +33,7 @@ func Svc(args []string, stderr io.Writer) int {
 		io.WriteString(stderr, svcUsage+"\n")
 		return djb.ExitUsage
 	}
-	origin, err := OpenOrigin()
+	origin, err := control.OpenOrigin()
 	if err != nil {
 		djb.FatalErr(stderr, "svc", err, "unable to open current directory")
 		return djb.ExitTemp
@@ -74,12 +79,12 @@ func containsByte(b []byte, c byte) bool {
 // svcOne sends cmds to one directory; even with no commands the FIFO is
 // opened, so "supervise not running" is still reported.
 func svcOne(dir string, cmds []byte, stderr io.Writer) {
-	if err := Enter(dir); err != nil {
+	if err := control.Enter(dir); err != nil {
 		djb.WarnErr(stderr, "svc", err, "unable to chdir to ", dir)
 		return
 	}
-	conn, err := Dial()
-	if errors.Is(err, ErrNotRunning) {
+	conn, err := control.Dial()
+	if errors.Is(err, control.ErrNotRunning) {
 		djb.Warn(stderr, "svc", "unable to control ", dir, ": supervise not running")
 		return
 	}
