@@ -52,6 +52,11 @@ var (
 	saved   [N]unix.Rlimit
 	savedOK [N]uint64
 	scratch unix.Rlimit // the new limit, for the entry step
+
+	// What the entry step says, after the program's name, when a hard
+	// limit leaves the runtime no chance to start.
+	hardASMessage   = ": fatal: hard limit on address space too low for the Go runtime (it needs about 720000000 bytes)\n"
+	hardDataMessage = ": fatal: hard limit on data too low for the Go runtime (it needs about 42000000 bytes)\n"
 )
 
 // Entered reports whether the entry step ran.

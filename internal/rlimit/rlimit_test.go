@@ -1,6 +1,7 @@
 package rlimit_test
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -175,5 +176,33 @@ func TestMultilogUnderMemoryLimitsAs076(t *testing.T) {
 				t.Errorf("the log directories hold %s bytes (C) and %s bytes (ours)", got["C bytes"], got["ours bytes"])
 			}
 		})
+	}
+}
+
+// TestHardLimitTooLowSaysSo: under a hard limit far below what the Go
+// runtime needs, each program says so in daemontools' style and exits
+// 111, instead of the runtime's crash report.
+func TestHardLimitTooLowSaysSo(t *testing.T) {
+	programs, err := os.ReadDir(testkit.Bin)
+	if err != nil || len(programs) != 17 {
+		t.Fatalf("programs in %s: %d, %v", testkit.Bin, len(programs), err)
+	}
+	for _, c := range []struct{ ulimit, what string }{
+		{"ulimit -v 100000", "address space"}, // dash: soft and hard
+		{"ulimit -d 10000", "data"},
+	} {
+		for _, p := range programs {
+			// Run in an empty directory with a deadline: should the check
+			// not stop it, svscan would scan its working directory.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			cmd := exec.CommandContext(ctx, "/bin/sh", "-c", c.ulimit+` || exit 99; exec "$0"`, testkit.Path(p.Name()))
+			cmd.Dir = t.TempDir()
+			out, err := cmd.CombinedOutput()
+			cancel()
+			want := p.Name() + ": fatal: hard limit on " + c.what + " too low for the Go runtime"
+			if code := cmd.ProcessState.ExitCode(); code != 111 || !strings.HasPrefix(string(out), want) {
+				t.Errorf("%s under %q: exit %d (%v), output %q, want 111 and %q", p.Name(), c.ulimit, code, err, out, want)
+			}
+		}
 	}
 }
