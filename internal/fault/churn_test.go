@@ -33,7 +33,9 @@ const marker = "zz-marker" // a dangling symlink: one warning per scan
 
 func startScanner(t testing.TB, dir string, env ...string) *scanner {
 	t.Helper()
-	if err := os.Symlink("/nonexistent", filepath.Join(dir, marker)); err != nil {
+	// Its target is in the test's own directory: pointed elsewhere (at
+	// /nonexistent, say), svscan would supervise whatever is found there.
+	if err := os.Symlink(filepath.Join(t.TempDir(), "missing"), filepath.Join(dir, marker)); err != nil {
 		t.Fatal(err)
 	}
 	s := &scanner{t: t, dir: dir, stderr: filepath.Join(t.TempDir(), "stderr"), done: make(chan error, 1)}

@@ -74,7 +74,7 @@ func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 	bin := bootBin(t)
 	dir := t.TempDir()
 	x := makeService(t, filepath.Join(dir, "x"), "#!/bin/sh\nenv > env.out\ngrep SigIgn /proc/self/status > sigign.out\nexec sleep 1000\n", "")
-	os.Symlink("/nonexistent", filepath.Join(dir, "broken"))
+	os.Symlink(filepath.Join(t.TempDir(), "missing"), filepath.Join(dir, "broken"))
 
 	// A supervise left over from an earlier svscan.
 	leftoverDone := startLeftover(t, x)
