@@ -29,26 +29,12 @@ var limiters = []limiter{
 		return []string{testkit.Oracle(t, "softlimit"), "-a", s, "-d", s, "-s", s}
 	}},
 	{"chpst -m", func(t *testing.T, n int) []string {
-		return []string{runitTool(t, "chpst"), "-m", strconv.Itoa(n)}
+		return []string{testkit.Installed(t, "/usr/bin/chpst", "runit"), "-m", strconv.Itoa(n)}
 	}},
 	{"ulimit -S", func(t *testing.T, n int) []string {
 		k := strconv.Itoa(n / 1024)
 		return []string{"/bin/sh", "-c", `ulimit -S -v ` + k + `; ulimit -S -d ` + k + `; ulimit -S -s ` + k + `; exec "$0" "$@"`}
 	}},
-}
-
-// runitTool is runit's program name in /usr/bin; the test is skipped where
-// runit is not installed, except under CI, which installs it.
-func runitTool(t *testing.T, name string) string {
-	t.Helper()
-	p := "/usr/bin/" + name
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s missing (apt-get install runit)", p)
-		}
-		t.Skipf("%s not installed (runit)", p)
-	}
-	return p
 }
 
 // TestProgramsRunUnderMemoryLimitsAs076: each chain-loader placed after a

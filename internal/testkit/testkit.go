@@ -76,14 +76,21 @@ func Path(name string) string { return filepath.Join(Bin, name) }
 // fails: .ci/run installs it.
 func Oracle(t testing.TB, name string) string {
 	t.Helper()
-	p := "/usr/bin/" + name
-	if _, err := os.Stat(p); err != nil {
+	return Installed(t, "/usr/bin/"+name, "daemontools")
+}
+
+// Installed returns path, a program of Debian's package pkg that a test
+// needs. When it is missing the test is skipped, except under CI (CI
+// set), where it fails: .ci/run installs it.
+func Installed(t testing.TB, path, pkg string) string {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("oracle %s missing (apt-get install daemontools)", p)
+			t.Fatalf("%s missing (apt-get install %s)", path, pkg)
 		}
-		t.Skipf("oracle %s not installed", p)
+		t.Skipf("%s not installed (%s)", path, pkg)
 	}
-	return p
+	return path
 }
 
 // Eventually polls cond every few milliseconds until it holds or the
