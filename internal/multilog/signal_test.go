@@ -56,8 +56,9 @@ func startPiped(t *testing.T, bin, dir string, args []string, r, w *os.File, env
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		// multilog, and any processor it left behind when it was killed.
+		testkit.KillAll(t, []string{dir}, p.cmd.Process.Pid)
 		if !p.done {
-			testkit.KillAll(t, []string{dir}, p.cmd.Process.Pid) // and its processors
 			p.cmd.Wait()
 		}
 	})
