@@ -109,6 +109,15 @@ func pipeLosesNothing(t *testing.T, multilog string, quiet bool) {
 	}
 	close(stop)
 	<-killerDone
+	// The killer may have struck once more after that look: wait until
+	// the logger is back and idle with everything written, and read the
+	// files only while no rotation moves them (a listing taken during the
+	// rename of current would miss what it held).
+	testkit.Until(t, time.Minute, func() bool {
+		rec, ok := status(logDir)
+		return ok && rec.PID != 0 && loggerIdle(rec.PID) && logSize(filepath.Join(logDir, "main")) >= linesBytes &&
+			stableListing(filepath.Join(logDir, "main"))
+	}, func() string { return "the logger did not settle: " + describeLog(filepath.Join(logDir, "main")) })
 
 	checkNumbers(t, filepath.Join(logDir, "main"))
 	runs := readNumberIn(svc, "runs")
@@ -291,6 +300,23 @@ func logFiles(dir string) []string {
 		}
 	}
 	return names
+}
+
+// stableListing reports whether two listings of the log files, 10 ms
+// apart, name the same files with the same sizes.
+func stableListing(dir string) bool {
+	list := func() string {
+		var b strings.Builder
+		for _, f := range logFiles(dir) {
+			var st unix.Stat_t
+			unix.Stat(f, &st)
+			fmt.Fprintf(&b, "%s %d %d\n", f, st.Ino, st.Size)
+		}
+		return b.String()
+	}
+	first := list()
+	time.Sleep(10 * time.Millisecond)
+	return list() == first
 }
 
 // logSize adds up the sizes of the log files, each file once even while
