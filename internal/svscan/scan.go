@@ -28,8 +28,11 @@ type service struct {
 	// pipe connects supervise NAME's stdout to supervise log's stdin.
 	// svscan keeps both ends open (close-on-exec) for the life of the
 	// entry, so either side can restart without EOF, SIGPIPE or loss.
-	pipe   [2]int
-	queued int // bytes waiting in the pipe at the last look (shutdown)
+	pipe [2]int
+	// At shutdown: the bytes waiting in the pipe at the last look, and
+	// when fewer were last seen than the time before.
+	queued   int
+	queuedAt time.Time
 }
 
 // scanner is the state of one svscan: the service table and what the

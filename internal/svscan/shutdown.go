@@ -80,7 +80,7 @@ func count(n int, r role) string {
 // the services wrote while stopping reaches the logs. The loggers' pipes
 // are closed first and the loggers get "x" alone, so a logger that stops
 // at end of input (multilog) drains the pipe; "d" follows after logNudge
-// for a logger that is not draining its pipe any more.
+// for a logger that has not drained any of its pipe for logNudge.
 // Whatever still runs at the deadline gets KILL. It returns svscan's exit
 // status: 0 after a clean shutdown, 111 after a KILL.
 func (s *scanner) shutdown(sig os.Signal, timeout time.Duration, children <-chan os.Signal) int {
@@ -130,14 +130,15 @@ func (s *scanner) closeWriters() {
 // they have all exited or the deadline passes. It reports whether they
 // exited without KILL.
 func (s *scanner) stop(r role, first, later string, deadline time.Time, children <-chan os.Signal) bool {
-	nudge := time.Now().Add(min(logNudge, time.Until(deadline)/2))
+	patience := min(logNudge, time.Until(deadline)/2)
+	nudge := time.Now().Add(patience)
 	resend := time.NewTicker(resendEvery)
 	defer resend.Stop()
 	expire := time.NewTimer(time.Until(deadline))
 	defer expire.Stop()
 	s.sendAll(r, first)
 	for _, sv := range s.alive(r) {
-		s.draining(sv, r)
+		s.draining(sv, r, patience)
 	}
 	for len(s.alive(r)) > 0 {
 		select {
@@ -146,7 +147,7 @@ func (s *scanner) stop(r role, first, later string, deadline time.Time, children
 		case <-resend.C:
 			past := !time.Now().Before(nudge)
 			for _, sv := range s.alive(r) {
-				if s.draining(sv, r) || !past {
+				if s.draining(sv, r, patience) || !past {
 					s.send(sv, r, first)
 				} else {
 					s.send(sv, r, later)
@@ -161,22 +162,26 @@ func (s *scanner) stop(r role, first, later string, deadline time.Time, children
 }
 
 // draining reports whether the logger of sv is still reading its pipe:
-// fewer bytes wait in it than at the last look (a second earlier). A
-// logger busy with a backlog (a slow or full disk) is left to finish it,
-// however long that takes before the deadline; "d" would stop it with
-// the rest of the backlog unread, lost once svscan exits. For the main
-// services, and a logger whose pipe is empty, it is false.
-func (s *scanner) draining(sv *service, r role) bool {
+// bytes wait in it, and fewer than at some look within patience (logNudge,
+// or half the time left if less: a logger on a loaded machine or a slow
+// disk may take a while between reads). A logger busy with a backlog is left to finish it, however long
+// that takes before the deadline; "d" would stop it with the rest of the
+// backlog unread, lost once svscan exits. For the main services, and a
+// logger whose pipe is empty, it is false.
+func (s *scanner) draining(sv *service, r role, patience time.Duration) bool {
 	if r.sub == "" || !sv.logged || sv.pipe[0] < 0 {
 		return false
 	}
 	n, err := unix.IoctlGetInt(sv.pipe[0], unix.TIOCINQ) // FIONREAD
-	if err != nil {
+	if err != nil || n == 0 {
 		return false
 	}
-	draining := n > 0 && n < sv.queued
+	now := time.Now()
+	if sv.queuedAt.IsZero() || n < sv.queued {
+		sv.queuedAt = now
+	}
 	sv.queued = n
-	return draining
+	return now.Sub(sv.queuedAt) < patience
 }
 
 // sendAll sends cmd to every supervise of role r still running.
