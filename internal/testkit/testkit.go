@@ -64,17 +64,17 @@ func Build(dir string, names ...string) error {
 	}
 	cmd := exec.Command("sh", args...)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), targetEnv()...)
+	cmd.Env = append(os.Environ(), TargetEnv()...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("scripts/build.sh: %v\n%s", err, out)
 	}
 	return nil
 }
 
-// targetEnv makes the programs for the architecture the test binary was
+// TargetEnv makes the programs for the architecture the test binary was
 // built for, so that a test suite built with GOARCH=s390x (and run under
 // user-mode emulation) runs s390x programs, whatever the environment says.
-func targetEnv() []string {
+func TargetEnv() []string {
 	env := []string{"GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range info.Settings {
