@@ -6,6 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
+# shellcheck disable=SC2046 # one argument per architecture
 [ $# -gt 0 ] || set -- $(sed 's/#.*//' scripts/architectures)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs what the test suite needs: from Debian's archive the C build of
 # daemontools (the oracle), ucspi-tcp (tcpserver for the HOW-TO's smtpd
-# example) and the packaging and VM tools (systemd for systemd-analyze,
-# strace for svc's one-write test); and GoReleaser, which the packaging
-# tests run on .goreleaser.yaml, built with `go install` from the Go module
-# proxy into /usr/local/bin. Needs root.
+# example), the packaging and VM tools (systemd for systemd-analyze,
+# strace for svc's one-write test), qemu-user-static and binfmt-support for
+# the tests under emulation (scripts/emulated-tests.sh); and GoReleaser,
+# which the packaging tests run on .goreleaser.yaml, built with `go
+# install` from the Go module proxy into /usr/local/bin. Needs root.
 #
 # Building GoReleaser is most of this script's work (about 460 CPU-seconds,
 # 5 minutes on 2 cores with empty Go caches; packaging/README.md), so it
@@ -47,7 +48,7 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	daemontools ucspi-tcp \
 	mandoc shellcheck lintian rpm debootstrap fakeroot \
-	qemu-system-x86 qemu-utils e2fsprogs zstd cpio \
+	qemu-system-x86 qemu-utils e2fsprogs zstd cpio qemu-user-static binfmt-support \
 	procps psmisc util-linux make gcc strace systemd git
 
 if [ -n "$pid" ]; then

@@ -7,6 +7,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
+# shellcheck disable=SC2046 # one argument per architecture
 [ $# -gt 0 ] || set -- $(sed 's/#.*//' scripts/architectures)
 mkdir -p build
 go build -o build/packaging ./packaging # for this machine, whatever GOARCH says

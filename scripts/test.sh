@@ -18,6 +18,8 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 go vet ./...
+# Every program builds and vets for every architecture (scripts/architectures).
+sh scripts/cross.sh
 go test -count=1 -timeout 40m ./...
 
 # The fault, load and hostile-input suite (build tag "fault").
