@@ -5,7 +5,7 @@ PROGRAMS := svscan svscanboot readproctitle supervise svc svok svstat \
 	fghack pgrphack multilog tai64n tai64nlocal setuidgid envuidgid \
 	envdir softlimit setlock
 
-.PHONY: all build test demo bench fault packages vm-test release-check release-snapshot clean
+.PHONY: all build test demo bench fault packages cross vm-test release-check release-snapshot clean
 
 all: build
 
@@ -29,9 +29,13 @@ bench:
 fault:
 	sh scripts/fault.sh
 
-# The .deb and the .rpm into ./dist.
-packages: build
-	$(GO) run ./packaging -bin bin -out dist
+# The .deb and the .rpm for every architecture into ./dist.
+packages:
+	sh scripts/packages.sh
+
+# Every program built and vetted for every architecture.
+cross:
+	sh scripts/cross.sh
 
 # Boot real init systems in QEMU with the package installed.
 vm-test:

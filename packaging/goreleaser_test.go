@@ -72,6 +72,14 @@ func TestGoreleaserBuildsTheSamePackages(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
 	tree := releaseTree(t)
+	narrowMatrix(t, tree)
+	bin7 := t.TempDir()
+	build := exec.Command("sh", "scripts/build.sh", bin7)
+	build.Dir = root
+	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm", "GOARM=7")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("scripts/build.sh for arm7: %v\n%s", err, out)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -85,19 +93,98 @@ func TestGoreleaserBuildsTheSamePackages(t *testing.T) {
 	version := releaseVersion(t, theirs)
 	t.Logf("goreleaser: version %s in %v", version, time.Since(start).Round(time.Millisecond))
 
-	ours := t.TempDir()
-	var stderr strings.Builder
-	if run([]string{"-bin", bin, "-out", ours, "-src", tree, "-version", version}, &strings.Builder{}, &stderr) != 0 {
-		t.Fatalf("packaging: %s", stderr.String())
-	}
-	compareDebs(t, debPath(ours, version), debPath(theirs, version))
-	compareRpms(t, rpmPathIn(ours, version), rpmPathIn(theirs, version))
-	for _, p := range []string{debPath(ours, version), rpmPathIn(ours, version)} {
-		a, _ := os.ReadFile(p)
-		b, _ := os.ReadFile(filepath.Join(theirs, filepath.Base(p)))
-		t.Logf("%s byte for byte the same: %v", filepath.Base(p), bytes.Equal(a, b))
+	for _, a := range []struct{ bin, deb, rpm string }{{bin, "amd64", "x86_64"}, {bin7, "armhf", "armv7hl"}} {
+		ours := t.TempDir()
+		var stderr strings.Builder
+		if run([]string{"-bin", a.bin, "-out", ours, "-src", tree, "-version", version}, &strings.Builder{}, &stderr) != 0 {
+			t.Fatalf("packaging: %s", stderr.String())
+		}
+		deb := "daemontools-go_" + version + "-1_" + a.deb + ".deb"
+		rpm := "daemontools-go-" + version + "-1." + a.rpm + ".rpm"
+		compareDebs(t, filepath.Join(ours, deb), filepath.Join(theirs, deb))
+		compareRpms(t, filepath.Join(ours, rpm), filepath.Join(theirs, rpm))
+		for _, p := range []string{deb, rpm} {
+			x, _ := os.ReadFile(filepath.Join(ours, p))
+			y, _ := os.ReadFile(filepath.Join(theirs, p))
+			t.Logf("%s byte for byte the same: %v", p, bytes.Equal(x, y))
+		}
 	}
 	t.Logf("whole test: %v", time.Since(start).Round(time.Millisecond))
+}
+
+// goreleaserArches is the architecture list of .goreleaser.yaml's builds.
+const goreleaserArches = `    goarch:
+      - amd64
+      - arm64
+      - arm
+      - "386"
+      - ppc64le
+      - s390x
+      - mips64le
+      - riscv64
+      - loong64
+    goarm:
+      - "5"
+      - "7"
+`
+
+// narrowMatrix cuts the copy's build matrix down to amd64 and one foreign
+// architecture, arm7 (armhf, armv7hl), which keeps the test to two builds
+// of each program; TestGoreleaserMatrixIsScriptsArchitectures checks the
+// whole list.
+func narrowMatrix(t *testing.T, tree string) {
+	t.Helper()
+	p := filepath.Join(tree, ".goreleaser.yaml")
+	cfg, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	narrow := strings.Replace(string(cfg), goreleaserArches, "    goarch: [amd64, arm]\n    goarm: [\"7\"]\n", 1)
+	if narrow == string(cfg) {
+		t.Fatalf(".goreleaser.yaml has not the architecture list\n%s", goreleaserArches)
+	}
+	if err := os.WriteFile(p, []byte(narrow), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGoreleaserMatrixIsScriptsArchitectures: .goreleaser.yaml builds for
+// every architecture of scripts/architectures (make packages), no other.
+func TestGoreleaserMatrixIsScriptsArchitectures(t *testing.T) {
+	cfg, err := os.ReadFile(filepath.Join(root, ".goreleaser.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(cfg), goreleaserArches) {
+		t.Fatalf(".goreleaser.yaml lacks\n%s", goreleaserArches)
+	}
+	list, err := os.ReadFile(filepath.Join(root, "scripts/architectures"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ours, theirs []string
+	for _, l := range strings.Split(string(list), "\n") {
+		if f := strings.Fields(strings.SplitN(l, "#", 2)[0]); len(f) > 0 {
+			ours = append(ours, strings.ReplaceAll(f[0], "/", ""))
+		}
+	}
+	for _, l := range strings.Split(goreleaserArches, "\n") {
+		if a, ok := strings.CutPrefix(strings.TrimSpace(l), "- "); ok {
+			a = strings.Trim(a, `"`)
+			switch {
+			case a == "arm":
+			case len(a) == 1: // a GOARM
+				theirs = append(theirs, "arm"+a)
+			default:
+				theirs = append(theirs, a)
+			}
+		}
+	}
+	slices.Sort(ours)
+	slices.Sort(theirs)
+	if !slices.Equal(ours, theirs) {
+		t.Errorf("scripts/architectures %v, .goreleaser.yaml %v", ours, theirs)
+	}
 }
 
 // releaseTree copies the source tree as git sees it (tracked files and

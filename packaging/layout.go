@@ -82,13 +82,15 @@ var rpmRelations = struct{ provides, obsoletes []string }{
 var scriptletRequires = []string{"/bin/sh", "coreutils"}
 
 // config is the whole package description, shared by both formats; the
-// entries that differ carry their Packager.
-func config(src, version string, mtime time.Time, contents files.Contents) nfpm.Config {
+// entries that differ carry their Packager. arch is GoReleaser's name of
+// the build (GOARCH, GOARM appended for arm), which nfpm turns into each
+// format's: arm7 is armhf in a .deb and armv7hl in an .rpm.
+func config(src, version, arch string, mtime time.Time, contents files.Contents) nfpm.Config {
 	relations := []string{"daemontools", "daemontools-run"}
 	return nfpm.Config{
 		Info: nfpm.Info{
 			Name:          packageName,
-			Arch:          "amd64",
+			Arch:          arch,
 			Platform:      "linux",
 			Version:       version,
 			VersionSchema: "none",
@@ -115,9 +117,10 @@ func config(src, version string, mtime time.Time, contents files.Contents) nfpm.
 				Conflicts: relations,
 				Replaces:  relations,
 				Provides:  relations,
-				// GOAMD64's baseline, as GoReleaser writes it (and cannot
-				// be told not to): the same control file either way.
-				Deb: nfpm.Deb{ArchVariant: "amd64v1"},
+				// GOAMD64's baseline on amd64, as GoReleaser writes it
+				// (and cannot be told not to): the same control file
+				// either way.
+				Deb: nfpm.Deb{ArchVariant: archVariant(arch)},
 			},
 			"rpm": {
 				Depends:  scriptletRequires,
@@ -131,6 +134,14 @@ func config(src, version string, mtime time.Time, contents files.Contents) nfpm.
 			},
 		},
 	}
+}
+
+// archVariant is the Deb.ArchVariant GoReleaser sets: GOAMD64 on amd64.
+func archVariant(arch string) string {
+	if arch == "amd64" {
+		return "amd64v1"
+	}
+	return ""
 }
 
 // layout lists every file of both packages: src is the source tree, bin

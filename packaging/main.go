@@ -2,7 +2,7 @@
 // as a library, from the programs in -bin, the pages in man/ and the files
 // in init/ and packaging/:
 //
-//	go run ./packaging -bin bin -out dist
+//	go run ./packaging -bin bin -out dist [-arch arm7]
 //
 // It owns the package layout: which file goes where in each format
 // (layout.go), the maintainer scripts (scripts/) and the generated
@@ -12,11 +12,15 @@ package main
 
 import (
 	"bytes"
+	"cmp"
+	"debug/buildinfo"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 
 	"github.com/goreleaser/nfpm/v2"
@@ -38,6 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opt.version, "version", "", "package version (default: from git describe, else "+defaultVersion+")")
 	fs.StringVar(&opt.stage, "stage", "", "only write the generated files (gzipped man pages, changelog, copyright) into this directory")
 	fs.StringVar(&opt.formats, "formats", "deb,rpm", "comma-separated package formats")
+	fs.StringVar(&opt.arch, "arch", "", "architecture, as GoReleaser names it: GOARCH, with GOARM for arm (arm5, arm7); default: the programs' own, from their build settings")
 	fs.BoolVar(&opt.partial, "partial", false, "package whatever programs and man pages exist (development); default: all 17 are required")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -59,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 type options struct {
 	bin, out, src, version, stage, formats string
+	arch                                   string
 	partial                                bool
 	mtime                                  time.Time
 }
@@ -89,6 +95,12 @@ func build(opt options) ([]string, error) {
 	if opt.stage != "" {
 		return []string{opt.stage}, nil
 	}
+	if opt.arch == "" && len(inv.programs) > 0 {
+		if opt.arch, err = programArch(filepath.Join(bin, inv.programs[0])); err != nil {
+			return nil, err
+		}
+	}
+	opt.arch = cmp.Or(opt.arch, runtime.GOARCH)
 	if err := os.MkdirAll(opt.out, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", opt.out, err)
 	}
@@ -109,7 +121,7 @@ func writePackage(format string, opt options, inv inventory, stage string) (stri
 	if err != nil {
 		return "", err
 	}
-	cfg := config(opt.src, opt.version, opt.mtime, layout(opt.src, opt.bin, stage, inv))
+	cfg := config(opt.src, opt.version, opt.arch, opt.mtime, layout(opt.src, opt.bin, stage, inv))
 	info, err := cfg.Get(format)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", format, err)
@@ -136,4 +148,29 @@ func writePackage(format string, opt options, inv inventory, stage string) (stri
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	return path, nil
+}
+
+// programArch is the architecture a Go program was built for, as
+// GoReleaser names it: GOARCH, with GOARM appended for arm ("arm7").
+func programArch(path string) (string, error) {
+	info, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("architecture of %s: %w", path, err)
+	}
+	var goarch, goarm string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "GOARCH":
+			goarch = s.Value
+		case "GOARM":
+			goarm, _, _ = strings.Cut(s.Value, ",") // "7" or "7,softfloat"
+		}
+	}
+	if goarch == "" {
+		return "", fmt.Errorf("architecture of %s: no GOARCH in its build settings", path)
+	}
+	if goarch == "arm" {
+		return goarch + goarm, nil
+	}
+	return goarch, nil
 }

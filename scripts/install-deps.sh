@@ -1,12 +1,14 @@
 #!/bin/sh
 # Installs what the test suite needs: from Debian's archive the C build of
 # daemontools (the oracle), ucspi-tcp (tcpserver for the HOW-TO's smtpd
-# example), runit (chpst -m, one way run scripts set memory limits) and
-# the packaging and VM tools (systemd for systemd-analyze, rpmlint, dnf
-# and createrepo-c for the .rpm, chkconfig's build dependencies for the
-# RPM install test, strace for svc's one-write test); and GoReleaser, which the packaging
-# tests run on .goreleaser.yaml, built with `go install` from the Go module
-# proxy into /usr/local/bin. Needs root.
+# example), runit (chpst -m, one way run scripts set memory limits), the
+# packaging and VM tools (systemd for systemd-analyze, rpmlint, dnf and
+# createrepo-c for the .rpm, chkconfig's build dependencies for the RPM
+# install test, strace for svc's one-write test), qemu-user-static and
+# binfmt-support for the tests under emulation (scripts/emulated-tests.sh);
+# and GoReleaser, which the packaging tests run on .goreleaser.yaml, built
+# with `go install` from the Go module proxy into /usr/local/bin. Needs
+# root.
 #
 # Building GoReleaser is most of this script's work (about 460 CPU-seconds,
 # 5 minutes on 2 cores with empty Go caches; packaging/README.md), so it
@@ -50,7 +52,7 @@ apt-get install -y -q --no-install-recommends \
 	daemontools ucspi-tcp runit \
 	mandoc shellcheck lintian rpm debootstrap fakeroot \
 	rpmlint dnf createrepo-c libpopt-dev libselinux1-dev libsepol-dev \
-	qemu-system-x86 qemu-utils e2fsprogs zstd cpio \
+	qemu-system-x86 qemu-utils e2fsprogs zstd cpio qemu-user-static binfmt-support \
 	procps psmisc util-linux make gcc strace systemd git
 
 if [ -n "$pid" ]; then

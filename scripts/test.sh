@@ -23,6 +23,8 @@ if ! tidy=$(go mod tidy -diff 2>&1); then
 	exit 1
 fi
 go vet ./...
+# Every program builds and vets for every architecture (scripts/architectures).
+sh scripts/cross.sh
 go test -count=1 -timeout 40m ./...
 
 # The fault, load and hostile-input suite (build tag "fault").

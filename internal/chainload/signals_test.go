@@ -123,7 +123,7 @@ func TestSignalStateAs076WithRtsigBuild(t *testing.T) {
 	}
 	build := exec.Command("go", args...)
 	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	build.Env = append(append(os.Environ(), "CGO_ENABLED=0"), testkit.TargetEnv()...)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -47,7 +47,8 @@ func newPeeker(fd int) *peeker {
 // returns 0 at EOF, -1 when stdin is empty (EAGAIN).
 func (p *peeker) peek(buf []byte) int {
 	for {
-		n, err := unix.Tee(p.fd, p.w, len(buf), unix.SPLICE_F_NONBLOCK)
+		n64, err := unix.Tee(p.fd, p.w, len(buf), unix.SPLICE_F_NONBLOCK)
+		n := byteCount(n64)
 		if err == unix.EINTR {
 			continue
 		}
@@ -58,7 +59,7 @@ func (p *peeker) peek(buf []byte) int {
 			return 0
 		}
 		got := 0
-		for got < int(n) {
+		for got < n {
 			k, err := unix.Read(p.r, buf[got:n])
 			if k > 0 {
 				got += k
@@ -69,6 +70,12 @@ func (p *peeker) peek(buf []byte) int {
 		return got
 	}
 }
+
+// byteCount is the count tee returned: on 32-bit builds x/sys
+// makes its int64 from two registers, the second of which is not part of
+// the 32-bit ssize_t the kernel returns (seen on armhf: 0x9_00000034 for
+// 52 bytes). Counts here are at most len(buf), well within 31 bits.
+func byteCount(n int64) int { return int(int32(n)) }
 
 // consume takes n bytes (already peeked) out of stdin with one splice
 // to /dev/null (no copy) or one read, so that a kill takes either all of
@@ -86,7 +93,7 @@ func (p *peeker) consume(n int) {
 	for n > 0 {
 		k, err := unix.Read(p.fd, p.scratch[:min(n, len(p.scratch))])
 		if k > 0 {
-			n -= k
+			n -= int(k)
 		} else if err != unix.EINTR && err != unix.EAGAIN {
 			return
 		}

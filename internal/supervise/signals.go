@@ -16,15 +16,16 @@ import (
 // default action too (children still become zombies until reaped): the
 // child's exit is seen through its pidfd, so no handler needs to run,
 // and poll is not interrupted, at each exit.
-var defaultActionSignals = []unix.Signal{
+var defaultActionSignals = append([]unix.Signal{
 	unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGABRT, unix.SIGUSR1,
-	unix.SIGUSR2, unix.SIGPIPE, unix.SIGALRM, unix.SIGTERM, unix.SIGSTKFLT,
+	unix.SIGUSR2, unix.SIGPIPE, unix.SIGALRM, unix.SIGTERM,
 	unix.SIGXCPU, unix.SIGXFSZ, unix.SIGVTALRM, unix.SIGPROF, unix.SIGIO,
 	unix.SIGPWR, unix.SIGSYS, unix.SIGCHLD,
-}
+}, archSignals...)
 
-// Real-time signals the Go runtime does not use (32-34 are its own).
-const firstFreeRTSignal, lastRTSignal = 35, 64
+// Real-time signals the Go runtime does not use (32-34 are its own); the
+// last one is 64, or 127 on MIPS (signals_linux_*.go).
+const firstFreeRTSignal = 35
 
 func defaultSignals() {
 	for _, sig := range defaultActionSignals {
@@ -36,9 +37,10 @@ func defaultSignals() {
 }
 
 // sigaction is at least as large as the kernel's struct sigaction on any
-// Linux architecture; all zero means SIG_DFL, no flags, empty mask. The
-// handler is the first field everywhere.
-type sigaction [4]uintptr
+// Linux architecture (20 bytes on 32-bit ones, 32 on 64-bit ones); all
+// zero means SIG_DFL, no flags, empty mask. The handler is its first word,
+// or its second on MIPS, where sa_flags comes first (handlerWord).
+type sigaction [8]uintptr
 
 const sigIgn = 1 // SIG_IGN
 
@@ -47,10 +49,9 @@ const sigIgn = 1 // SIG_IGN
 // we (as the C supervise keeps every inherited "ignore").
 func setDefault(sig unix.Signal) {
 	var old, dfl sigaction
-	const setsize = 8 // bytes in the kernel's sigset_t
-	_, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), setsize, 0, 0)
-	if e != 0 || old[0] == sigIgn {
+	_, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), sigsetBytes, 0, 0)
+	if e != 0 || old[handlerWord] == sigIgn {
 		return
 	}
-	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, setsize, 0, 0)
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, sigsetBytes, 0, 0)
 }

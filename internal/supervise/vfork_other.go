@@ -1,4 +1,4 @@
-//go:build !(linux && amd64)
+//go:build linux && !amd64 && !s390x
 
 package supervise
 
@@ -6,8 +6,9 @@ import "golang.org/x/sys/unix"
 
 // rawVfork is clone(flags); on this architecture a plain fork (clone with
 // SIGCHLD only), since sharing the stack with the child needs the return
-// address kept out of it (see vfork_linux_amd64.s). The argument order of
-// clone suits every Linux port but s390x, as in package syscall.
+// address kept out of it (see vfork_linux_amd64.s). The flags are clone's
+// first argument on every Linux port but s390x (vfork_linux_s390x.go), as
+// in package syscall.
 //
 //go:nosplit
 func rawVfork(flags uintptr) (pid uintptr, err unix.Errno) {

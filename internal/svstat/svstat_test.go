@@ -35,6 +35,18 @@ func TestSvstatOnlySecondsCount(t *testing.T) {
 	}
 }
 
+// TestSvstatAgePast2038: a status written after 2038 (and after 2106)
+// shows its age right on every build, 32-bit ones included.
+func TestSvstatAgePast2038(t *testing.T) {
+	for _, sec := range []int64{1<<31 + 100, 1<<32 + 100} {
+		now := time.Unix(sec, 0)
+		rec := svstatus.Record{When: tai64.FromTime(time.Unix(sec-100, 0)), PID: 9, Want: 'u'}
+		if got := Format(rec, true, now); got != "up (pid 9) 100 seconds" {
+			t.Errorf("%d: got %q", sec, got)
+		}
+	}
+}
+
 // TestSvstatStatusReadErrorIsReported is a deliberate difference: 0.76
 // compares read(2)'s -1 with an unsigned size, misses the error and prints
 // whatever the status buffer held before; we print the error.

@@ -3,6 +3,7 @@ package svstatus
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/daemontools-go/daemontools/internal/tai64"
 )
@@ -29,5 +30,27 @@ func TestDecodeCRecord(t *testing.T) {
 func TestDecodeShort(t *testing.T) {
 	if _, err := Decode(cStatus[:17]); err != ErrBadFormat {
 		t.Fatalf("short record: %v", err)
+	}
+}
+
+// TestRecordPast2038: stamps past 2^31 seconds (2038) and past 2^32 (2106)
+// encode to the same bytes and decode to the same moment on every build,
+// 32-bit ones included; the pid stays little-endian.
+func TestRecordPast2038(t *testing.T) {
+	for _, c := range []struct {
+		unix int64
+		want []byte
+	}{
+		{1 << 31, []byte{0x40, 0, 0, 0, 0x80, 0, 0, 0x0a, 0, 0, 0, 5, 0x0c, 0x1e, 0, 0, 0, 'u'}},
+		{1 << 32, []byte{0x40, 0, 0, 1, 0, 0, 0, 0x0a, 0, 0, 0, 5, 0x0c, 0x1e, 0, 0, 0, 'u'}},
+	} {
+		r := Record{When: tai64.FromTime(time.Unix(c.unix, 5)), PID: 7692, Want: 'u'}
+		if enc := r.Encode(); !bytes.Equal(enc[:], c.want) {
+			t.Errorf("%d: encoded % x, want % x", c.unix, enc, c.want)
+		}
+		back, err := Decode(c.want)
+		if err != nil || back != r || back.When.Time().Unix() != c.unix {
+			t.Errorf("%d: decoded %+v %v, want %+v", c.unix, back, err, r)
+		}
 	}
 }

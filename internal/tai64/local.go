@@ -23,12 +23,13 @@ func NewLocalFormatter(loc *time.Location) *LocalFormatter {
 
 // Bounds of what C's localtime can represent: the year minus 1900 must fit
 // in an int. Outside them 0.76's tai64nlocal crashes. The limit on the
-// seconds keeps Go's time arithmetic clear of overflow before the year is
-// checked.
+// seconds keeps the calendar arithmetic clear of overflow before the year
+// is checked. The years are int64: past 2^31-1 they do not fit in a Go int
+// on a 32-bit build.
 const (
 	maxAbsUnix = 1 << 58
-	minYear    = math.MinInt32 + 1900
-	maxYear    = math.MaxInt32 + 1900
+	minYear    = int64(math.MinInt32) + 1900
+	maxYear    = int64(math.MaxInt32) + 1900
 )
 
 // AppendLocal appends the local time of unix seconds and nano. It reports
@@ -48,12 +49,15 @@ func (f *LocalFormatter) fill(unix int64) bool {
 	if unix > maxAbsUnix || unix < -maxAbsUnix {
 		return false
 	}
-	t := time.Unix(unix, 0).In(f.loc)
-	year, month, day := t.Date()
+	// The zone's offset from time; the calendar from civil, in int64,
+	// because time.Time's Date and Clock give the year as an int, which
+	// wraps past 2^31-1 on a 32-bit build (the offset itself is right
+	// there for every year that fits in an int).
+	_, offset := time.Unix(unix, 0).In(f.loc).Zone()
+	year, month, day, secs := civil(unix + int64(offset))
 	if year < minYear || year > maxYear {
 		return false
 	}
-	hour, min, sec := t.Clock()
 	p := f.prefix[:0]
 	// 0.76 prints 1900+tm_year, an int, with fmt_ulong: a negative year
 	// or one past 2^31-1 shows as a 64-bit two's complement. Copy that
@@ -64,14 +68,43 @@ func (f *LocalFormatter) fill(unix int64) bool {
 	p = append(p, '-')
 	p = appendMin(p, uint64(day), 2)
 	p = append(p, ' ')
-	p = appendMin(p, uint64(hour), 2)
+	p = appendMin(p, uint64(secs/3600), 2)
 	p = append(p, ':')
-	p = appendMin(p, uint64(min), 2)
+	p = appendMin(p, uint64(secs/60%60), 2)
 	p = append(p, ':')
-	p = appendMin(p, uint64(sec), 2)
+	p = appendMin(p, uint64(secs%60), 2)
 	p = append(p, '.')
 	f.prefix, f.sec, f.cached = p, unix, true
 	return true
+}
+
+// civil splits seconds since 1970-01-01 00:00:00 (of a local clock) into
+// the proleptic Gregorian year, month, day and seconds of the day, in
+// int64 on every architecture (H. Hinnant's civil_from_days).
+func civil(local int64) (year, month, day, secs int64) {
+	days, secs := local/86400, local%86400
+	if secs < 0 {
+		days, secs = days-1, secs+86400
+	}
+	z := days + 719468 // days since 0000-03-01
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097                                  // day of the 400-year era
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // year of the era
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // day of the year from March 1
+	mp := (5*doy + 2) / 153                                // month from March
+	day = doy - (153*mp+2)/5 + 1
+	month = mp + 3
+	if month > 12 {
+		month -= 12
+	}
+	year = yoe + era*400
+	if month <= 2 {
+		year++
+	}
+	return year, month, day, secs
 }
 
 // appendMin appends v in decimal with at least width digits.

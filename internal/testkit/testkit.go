@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -62,10 +64,27 @@ func Build(dir string, names ...string) error {
 	}
 	cmd := exec.Command("sh", args...)
 	cmd.Dir = root
+	cmd.Env = append(os.Environ(), TargetEnv()...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("scripts/build.sh: %v\n%s", err, out)
 	}
 	return nil
+}
+
+// TargetEnv makes the programs for the architecture the test binary was
+// built for, so that a test suite built with GOARCH=s390x (and run under
+// user-mode emulation) runs s390x programs, whatever the environment says.
+func TargetEnv() []string {
+	env := []string{"GOOS=" + runtime.GOOS, "GOARCH=" + runtime.GOARCH}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "GOARM", "GO386", "GOAMD64", "GOARM64", "GOMIPS64", "GOPPC64", "GORISCV64":
+				env = append(env, s.Key+"="+s.Value)
+			}
+		}
+	}
+	return env
 }
 
 // Path returns the path of our build of program name.
