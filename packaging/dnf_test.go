@@ -37,7 +37,8 @@ var (
 )
 
 // buildChkconfig builds chkconfig from the tarball, once per test run,
-// linked statically: the chroot lacks libpopt.
+// with scripts/build-chkconfig.sh (shared with vm-tests/run.sh): linked
+// statically, as the chroot lacks libpopt.
 func buildChkconfig(t *testing.T) string {
 	t.Helper()
 	tarball := chkconfigTarball()
@@ -47,22 +48,12 @@ func buildChkconfig(t *testing.T) string {
 	need(t, "make")
 	need(t, "cc")
 	chkconfigOnce.Do(func() {
-		dir := filepath.Join(scratch, "chkconfig")
-		if chkconfigErr = os.Mkdir(dir, 0o755); chkconfigErr != nil {
+		bin := filepath.Join(scratch, "chkconfig")
+		if out, err := command(5*time.Minute, "sh", filepath.Join(root, "scripts/build-chkconfig.sh"), tarball, bin); err != nil {
+			chkconfigErr = fmt.Errorf("%v\n%s", err, out)
 			return
 		}
-		steps := [][]string{
-			{"tar", "-C", dir, "--strip-components=1", "-xzf", tarball},
-			{"make", "-C", dir, "chkconfig.o", "leveldb.o"},
-			{"sh", "-c", `cd "$1" && cc -static -o chkconfig chkconfig.o leveldb.o -lpopt -lselinux -lsepol -lpcre2-8`, "sh", dir},
-		}
-		for _, s := range steps {
-			if out, err := command(5*time.Minute, s[0], s[1:]...); err != nil {
-				chkconfigErr = fmt.Errorf("%s: %v\n%s", strings.Join(s, " "), err, out)
-				return
-			}
-		}
-		chkconfigBin = filepath.Join(dir, "chkconfig")
+		chkconfigBin = bin
 	})
 	if chkconfigErr != nil {
 		t.Fatalf("build chkconfig (needs libpopt-dev, libselinux1-dev, libsepol-dev): %v", chkconfigErr)

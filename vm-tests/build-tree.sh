@@ -1,18 +1,19 @@
 #!/bin/sh
-# build-tree.sh INIT CACHE MIRROR
+# build-tree.sh INIT CACHE MIRROR OUT
 # Builds a Debian 12 root tree with INIT (systemd or sysvinit) by debootstrap
-# and stores it in CACHE as INIT.v2.tar.zst. The kernel is not installed in
+# and stores it as OUT (a .tar.zst in CACHE). The kernel is not installed in
 # the tree (no initramfs-tools, no udev: the guests boot from a minimal
 # initramfs that run.sh makes): its package is fetched once into CACHE/debs
 # and unpacked to CACHE/kernel (vmlinuz and the few modules the guests load).
 # The .debs stay in CACHE/debs (debootstrap's --cache-dir).
 set -eu
-init=$1 cache=$2 mirror=$3
+init=$1 cache=$2 mirror=$3 out=$4
 suite=bookworm
 common=csh,ucspi-tcp,procps,netbase,iproute2,kmod
 case $init in
 systemd) include=$common,systemd-sysv ;;
-sysvinit) include=$common,sysvinit-core,sysv-rc,initscripts,sysvinit-utils ;;
+# (rpm: the rpm variant installs the .rpm with the guest's own rpm.)
+sysvinit) include=$common,sysvinit-core,sysv-rc,initscripts,sysvinit-utils,rpm ;;
 *) echo "build-tree: unknown init $init" >&2; exit 100 ;;
 esac
 
@@ -74,5 +75,5 @@ fi
 rm -rf "$tree"/usr/share/doc/* "$tree"/usr/share/man/* "$tree"/usr/share/locale/* \
 	"$tree"/var/cache/apt/archives/*.deb "$tree"/var/cache/apt/*.bin \
 	"$tree"/var/lib/apt/lists/*_*
-tar --numeric-owner -C "$tree" -cf - . | zstd -q -T0 -3 >"$cache/$init.v2.tar.zst.new"
-mv "$cache/$init.v2.tar.zst.new" "$cache/$init.v2.tar.zst"
+tar --numeric-owner -C "$tree" -cf - . | zstd -q -T0 -3 >"$out.new"
+mv "$out.new" "$out"

@@ -5,12 +5,14 @@
 # svc examples of 3.4, ordered shutdown, clean logs after a reboot).
 #
 # Variants: systemd (our unit), sysv (our SVR4 script), rclocal (sysvinit
-# with the BSD rc.local snippet and the init script disabled).
+# with the BSD rc.local snippet and the init script disabled), rpm (sysvinit
+# with the .rpm installed by rpm, not the .deb, and the SVR4 script
+# registered by Red Hat's chkconfig, built from its source).
 #
 # Environment:
 #   DAEMONTOOLS_VM_CACHE     cache of trees, kernels, .debs
 #                            (default /var/cache/daemontools-go-vm)
-#   DAEMONTOOLS_VM_VARIANTS  default "systemd sysv rclocal"
+#   DAEMONTOOLS_VM_VARIANTS  default "systemd sysv rclocal rpm"
 #   DAEMONTOOLS_VM_DEB       a .deb to test instead of building dist/
 #   DAEMONTOOLS_VM_ACCEL     kvm, tcg or probe (default probe: KVM for a
 #                            variant whose kernel boots twice under it, and
@@ -19,6 +21,9 @@
 #   DAEMONTOOLS_VM_TIMEOUT   seconds per boot (default 240 with KVM, 480 TCG)
 #   DAEMONTOOLS_VM_MIRROR    Debian mirror (default: the one apt uses)
 #   DAEMONTOOLS_VM_XFAIL     known failures: "ID" or "VARIANT:ID" words
+#   CHKCONFIG_TARBALL        chkconfig-1.33.tar.gz for the rpm variant
+#                            (default ../shared/tools/ beside the checkout;
+#                            the variant is skipped without it)
 #   CI=true                  a cold cache is built, never skipped
 #
 # Exit status: 0 when every check passed or the run was skipped (a line
@@ -28,7 +33,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 CACHE=${DAEMONTOOLS_VM_CACHE:-/var/cache/daemontools-go-vm}
 WORK=$CACHE/work
-VARIANTS=${DAEMONTOOLS_VM_VARIANTS:-systemd sysv rclocal}
+VARIANTS=${DAEMONTOOLS_VM_VARIANTS:-systemd sysv rclocal rpm}
+CHKCONFIG_TARBALL=${CHKCONFIG_TARBALL:-$(dirname "$repo")/shared/tools/chkconfig-1.33.tar.gz}
 MEM=${DAEMONTOOLS_VM_MEM:-512}
 CI=${CI:-}
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
@@ -48,6 +54,9 @@ cannot() { if [ "$CI" = true ]; then die "$*"; else skip "$*"; fi; }
 elapsed() { echo $(($(date +%s) - t_start)); }
 
 init_of() { case $1 in systemd) echo systemd ;; *) echo sysvinit ;; esac; }
+# The cached tree of an init; the name changes with what build-tree.sh
+# puts in it (v3: sysvinit with rpm, for the rpm variant).
+tree_of() { case $1 in systemd) echo "$CACHE/systemd.v2.tar.zst" ;; *) echo "$CACHE/$1.v3.tar.zst" ;; esac; }
 
 # ------------------------------------------------------------ prerequisites
 [ "$(uname -m)" = x86_64 ] || cannot "needs an x86_64 host"
@@ -117,7 +126,7 @@ for v in $VARIANTS; do
 	i=$(init_of "$v")
 	case " $needed_inits " in *" $i "*) ;; *) needed_inits="$needed_inits $i" ;; esac
 done
-tree_ready() { [ -s "$CACHE/$1.v2.tar.zst" ] && [ -s "$CACHE/kernel/vmlinuz" ]; }
+tree_ready() { [ -s "$(tree_of "$1")" ] && [ -s "$CACHE/kernel/vmlinuz" ]; }
 # wait_tree INIT: until the background build has made it (or failed).
 wait_tree() {
 	while ! tree_ready "$1"; do
@@ -140,7 +149,7 @@ build_trees() {
 	for i in $missing; do
 		say "building the $i tree (cold cache) from $MIRROR"
 		t0=$(date +%s)
-		if sh "$here/build-tree.sh" "$i" "$CACHE" "$MIRROR" >"$WORK/build-$i.log" 2>&1; then
+		if sh "$here/build-tree.sh" "$i" "$CACHE" "$MIRROR" "$(tree_of "$i")" >"$WORK/build-$i.log" 2>&1; then
 			say "$i tree built in $(($(date +%s) - t0)) s"
 		else
 			tail -n 30 "$WORK/build-$i.log"
@@ -178,6 +187,24 @@ if [ -z "$DEB" ]; then
 fi
 say "package $(basename "$DEB")"
 
+# The rpm variant needs the .rpm and Red Hat's chkconfig source; without
+# either it is left out, with a line saying why.
+case " $VARIANTS " in *" rpm "*)
+	why=
+	if [ -z "$RPM" ]; then
+		why="no .rpm to test (DAEMONTOOLS_VM_DEB names a .deb, or no packaging/)"
+	elif [ ! -f "$CHKCONFIG_TARBALL" ]; then
+		why="Red Hat's chkconfig source is missing ($CHKCONFIG_TARBALL): set CHKCONFIG_TARBALL to chkconfig-1.33.tar.gz"
+	fi
+	if [ -n "$why" ]; then
+		say "rpm: SKIP: $why"
+		VARIANTS=$(echo " $VARIANTS " | sed 's/ rpm / /')
+	else
+		say "package $(basename "$RPM") (rpm variant)"
+	fi
+	;;
+esac
+
 # ------------------------------------------------------------ images
 unpack_tree() { # TARBALL DIR
 	rm -rf "$2"
@@ -195,8 +222,9 @@ chroot_in() { # TREE COMMAND...: with /proc, as some maintainer scripts want
 	return $rc
 }
 
-install_package() { # TREE
-	t=$1
+install_package() { # VARIANT TREE
+	[ "$1" != rpm ] || { install_rpm "$2"; return; }
+	t=$2
 	printf '#!/bin/sh\nexit 101\n' >"$t/usr/sbin/policy-rc.d"
 	chmod 755 "$t/usr/sbin/policy-rc.d"
 	cp "$DEB" "$t/tmp/package.deb"
@@ -207,6 +235,30 @@ install_package() { # TREE
 		install -m 755 "$here/placeholder/svscan.init" "$t/etc/init.d/svscan"
 		mkdir -p "$t/var/lock/subsys" "$t/service"
 	fi
+}
+
+# install_rpm TREE: Red Hat's chkconfig, built from its source, as the base
+# system's (the .rpm's %post calls it), then the .rpm with the tree's own
+# rpm (Debian's package, which warns that alien is the Debian way; --nodeps
+# as its database holds no base system that provides /bin/sh and coreutils). The .rpm's script goes
+# to Red Hat's /etc/rc.d/init.d; the rc.d/ links to Debian's directories
+# stand for the compatibility links Red Hat's chkconfig package makes the
+# other way round (chkconfig and Debian's rc use /etc/init.d, /etc/rcN.d).
+install_rpm() {
+	t=$1
+	sh "$repo/scripts/build-chkconfig.sh" "$CHKCONFIG_TARBALL" "$t/usr/sbin/chkconfig"
+	mkdir -p "$t/etc/rc.d"
+	for rcd in init.d rc0.d rc1.d rc2.d rc3.d rc4.d rc5.d rc6.d; do
+		ln -s "../$rcd" "$t/etc/rc.d/$rcd"
+	done
+	# Debian's rpm keeps its database in ~/.rpmdb, and init's HOME is /;
+	# an RPM system's is /var/lib/rpm, for every caller.
+	mkdir -p "$t/etc/rpm"
+	echo '%_dbpath /var/lib/rpm' >"$t/etc/rpm/macros"
+	cp "$RPM" "$t/tmp/package.rpm"
+	chroot_in "$t" rpm -i --nodeps /tmp/package.rpm
+	rm -f "$t/tmp/package.rpm"
+	chroot "$t" rpm -q daemontools-go
 }
 
 rc_links() { ls "$1"/etc/rc[2-5].d/S*svscan 2>/dev/null; }
@@ -246,7 +298,7 @@ configure_variant() { # VARIANT TREE
 		echo 'vc:2345:once:/usr/local/sbin/vmcheck boot >/dev/console 2>&1' >>"$t/etc/inittab"
 		if [ "$v" = sysv ]; then
 			[ -n "$(rc_links "$t")" ] || chroot_in "$t" update-rc.d svscan defaults
-		else
+		elif [ "$v" = rclocal ]; then
 			[ -z "$(rc_links "$t")" ] || chroot_in "$t" update-rc.d -f svscan remove
 			{
 				echo '#!/bin/sh'
@@ -260,7 +312,48 @@ configure_variant() { # VARIANT TREE
 		chroot_in "$t" update-rc.d vmcheck-late defaults
 		chroot_in "$t" update-rc.d vmcheck-final defaults
 		;;
+	rpm)
+		echo 'vc:2345:once:/usr/local/sbin/vmcheck boot >/dev/console 2>&1' >>"$t/etc/inittab"
+		# The administrator's commands (README, Installing).
+		chroot_in "$t" chkconfig --add svscan
+		chroot_in "$t" chkconfig svscan on
+		chroot "$t" chkconfig --list svscan
+		# The guest boots by the links' names, as Red Hat's rc does.
+		# Debian's default, startpar's makefile-style boot, goes by the
+		# .depend.* files insserv wrote, which chkconfig does not update:
+		# svscan, off when insserv last ran, would never be started.
+		: >"$t/etc/init.d/.legacy-bootordering"
+		rpm_shutdown_hooks "$t"
+		;;
 	esac
+}
+
+# rpm_shutdown_hooks TREE: the shutdown checks' scripts, linked by hand
+# once chkconfig is done (it renumbers every LSB script's links by its own
+# rules and knows no X-Stop-After): vmcheck-late right after svscan's K
+# link, before sendsigs', and vmcheck-final after sendsigs, before umountfs.
+rpm_shutdown_hooks() {
+	t=$1
+	install -m 755 "$here/guest/vmcheck-late.init" "$t/etc/init.d/vmcheck-late"
+	install -m 755 "$here/guest/vmcheck-final.init" "$t/etc/init.d/vmcheck-final"
+	for l in 0 6; do
+		svscan=$(k_number "$t" $l svscan) sendsigs=$(k_number "$t" $l sendsigs)
+		umountfs=$(k_number "$t" $l umountfs)
+		late=$((svscan + 1)) final=$((umountfs - 1))
+		if [ "$late" -ge "$sendsigs" ] || [ "$final" -le "$sendsigs" ]; then
+			echo "rc$l.d: no room for the hooks: svscan K$svscan, sendsigs K$sendsigs, umountfs K$umountfs"
+			return 1
+		fi
+		ln -s ../init.d/vmcheck-late "$t/etc/rc$l.d/K$(printf %02d $late)vmcheck-late"
+		ln -s ../init.d/vmcheck-final "$t/etc/rc$l.d/K$(printf %02d $final)vmcheck-final"
+	done
+}
+# k_number TREE LEVEL NAME: the number of NAME's K link in rcLEVEL.d,
+# without leading zero.
+k_number() {
+	kn=$(ls "$1/etc/rc$2.d" | sed -n "s/^K\([0-9][0-9]\)$3\$/\1/p")
+	[ -n "$kn" ] || { echo "no K link for $3 in rc$2.d" >&2; return 1; }
+	echo "${kn#0}"
 }
 
 # mini_initrd TREE OUT: an initramfs with dash, kmod, mount, switch_root
@@ -301,12 +394,12 @@ prepare() { # VARIANT
 	v=$1 d=$WORK/$1
 	rm -rf "$d"
 	mkdir -p "$d"
-	unpack_tree "$CACHE/$(init_of "$v").v2.tar.zst" "$d/tree"
-	install_package "$d/tree"
+	unpack_tree "$(tree_of "$(init_of "$v")")" "$d/tree"
+	install_package "$v" "$d/tree"
 	configure_variant "$v" "$d/tree"
 	mini_initrd "$d/tree" "$d/initrd"
 	drop_udev "$v" "$d/tree"
-	ls -l "$d"/tree/etc/rc0.d "$d"/tree/etc/rc2.d 2>/dev/null || :
+	ls -l "$d"/tree/etc/rc0.d "$d"/tree/etc/rc2.d "$d"/tree/etc/rc6.d 2>/dev/null || :
 	mkfs.ext4 -q -F -L root -d "$d/tree" "$d/image.raw" 1G
 	rm -rf "$d/tree"
 }
@@ -320,7 +413,7 @@ check_rpm() {
 	r=$WORK/rpmroot
 	i=$(echo $needed_inits | cut -d ' ' -f 1)
 	wait_tree "$i" || { echo "FAIL rpm no $i tree for the scratch root"; return 0; }
-	unpack_tree "$CACHE/$i.v2.tar.zst" "$r"
+	unpack_tree "$(tree_of "$i")" "$r"
 	# %post may try to start svscan: not on this host.
 	printf '#!/bin/sh\nexit 101\n' >"$r/usr/sbin/policy-rc.d"
 	chmod 755 "$r/usr/sbin/policy-rc.d"
@@ -443,11 +536,14 @@ run_variant() { # VARIANT: prepare, two boots, checks; results in $WORK/V/all.tx
 	run_boots "$v" tcg || :
 }
 
+# The rpm variant boots once (guest/vmcheck, rpm_only), the others twice.
+boots_of() { case $1 in rpm) echo 1 ;; *) echo 1 2 ;; esac; }
+
 # run_boots VARIANT ACCEL: the two boots and the host checks after each.
 # Status 1 when a KVM boot hung and ACCEL was chosen by probing, so that
 # the caller can do the variant again under TCG.
 run_boots() {
-	for n in 1 2; do
+	for n in $(boots_of "$1"); do
 		t1=$(date +%s)
 		rc=0
 		boot "$1" $n "$2" || rc=$?
@@ -502,7 +598,7 @@ for v in $VARIANTS; do
 	d=$WORK/$v
 	lines=$( (cat "$d/results1.txt" "$d/results2.txt" 2>/dev/null | tr -d '\r' | grep -E '^(PASS|FAIL|INFO|DONE) '; cat "$d/host.txt" 2>/dev/null))
 	vfail=0
-	for n in 1 2; do
+	for n in $(boots_of "$v"); do
 		echo "$lines" | grep -q "^DONE $v boot$n" ||
 			lines="$lines
 FAIL $v boot$n did not finish its checks (console: $d/console$n.log)"
