@@ -53,7 +53,9 @@ systemd_running() {
 # On RPM systems a first install applies the distribution's presets, as
 # %systemd_post does: Fedora, RHEL and SUSE leave a service off unless a
 # preset names it; the administrator enables it (README.md).
-if command -v deb-systemd-helper >/dev/null 2>&1; then
+# deb-systemd-helper is for the .deb only (run by rpm, it refuses: "not
+# called from dpkg").
+if [ "$format" = deb ] && command -v deb-systemd-helper >/dev/null 2>&1; then
 	deb-systemd-helper unmask svscan.service >/dev/null || true
 	if deb-systemd-helper --quiet was-enabled svscan.service; then
 		deb-systemd-helper enable svscan.service >/dev/null || true

@@ -23,7 +23,9 @@ if [ -d /run/systemd/system ]; then
 fi
 case "$1" in [1-9]*) exit 0 ;; esac
 
-if command -v deb-systemd-helper >/dev/null 2>&1; then
+# deb-systemd-helper for the .deb only: run by rpm (on a host that has it)
+# it refuses, "not called from dpkg".
+if [ "$1" != 0 ] && command -v deb-systemd-helper >/dev/null 2>&1; then
 	if [ "$purge" = yes ]; then
 		deb-systemd-helper purge svscan.service >/dev/null || true
 		deb-systemd-helper unmask svscan.service >/dev/null || true
