@@ -27,11 +27,16 @@ func bootBin(t *testing.T) string {
 	return bin
 }
 
+// leftoverMark is in the environment of a leftover supervise's service.
+const leftoverMark = "DTGO_LEFTOVER=1"
+
 // startLeftover runs a supervise on dir, as left over from an earlier
 // svscan, waits until its service is up and returns what Wait returns
 // once it has exited.
 func startLeftover(t *testing.T, dir string) <-chan error {
 	cmd := exec.Command(tool(t, "supervise"), dir)
+	// Its service's env.out tells it apart from the one svscanboot starts.
+	cmd.Env = []string{"PATH=/usr/bin:/bin", leftoverMark}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +78,7 @@ func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 	}
 	bin := bootBin(t)
 	dir := t.TempDir()
-	x := makeService(t, filepath.Join(dir, "x"), "#!/bin/sh\nenv > env.out\ngrep SigIgn /proc/self/status > sigign.out\nexec sleep 1000\n", "")
+	x := makeService(t, filepath.Join(dir, "x"), "#!/bin/sh\ngrep SigIgn /proc/self/status > sigign.out\nenv > env.out\nexec sleep 1000\n", "")
 	os.Symlink(filepath.Join(t.TempDir(), "missing"), filepath.Join(dir, "broken"))
 
 	// A supervise left over from an earlier svscan.
@@ -127,8 +132,12 @@ func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 		p, ok := readProc(title.pid)
 		return ok && strings.Contains(strings.Join(p.argv, " "), "svscan: warning: unable to stat broken: file does not exist")
 	}, "svscan's warning not in readproctitle's title")
-	testkit.Eventually(t, 10*time.Second, func() bool { return len(lines(filepath.Join(x, "env.out"))) > 0 },
-		"service did not run")
+	// The leftover supervise ran the service first: wait for the run of
+	// the one svscanboot started (it writes sigign.out before env.out).
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		env := lines(filepath.Join(x, "env.out"))
+		return len(env) > 0 && !contains(env, leftoverMark)
+	}, "service did not run under svscanboot")
 	// svscanboot itself still shrugs SIGINT off, as when it was ignored.
 	syscall.Kill(boot, syscall.SIGINT)
 	testkit.Eventually(t, 10*time.Second, func() bool { return len(lines(filepath.Join(x, "sigign.out"))) > 0 },
