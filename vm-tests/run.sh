@@ -166,11 +166,12 @@ PLACEHOLDER=
 DEB=${DAEMONTOOLS_VM_DEB:-}
 RPM=
 if [ -z "$DEB" ] && ls "$repo"/packaging/*.go >/dev/null 2>&1; then
-	(cd "$repo" && make -s packages) >"$WORK/packages.log" 2>&1 ||
-		{ tail -n 30 "$WORK/packages.log"; die "make packages failed"; }
-	DEB=$(ls -t "$repo"/dist/daemontools-go_*.deb 2>/dev/null | head -n 1)
-	RPM=$(ls -t "$repo"/dist/daemontools-go-*.rpm 2>/dev/null | head -n 1)
-	[ -n "$DEB" ] || die "make packages made no dist/daemontools-go_*.deb"
+	# The guests are amd64: only that architecture's packages.
+	(cd "$repo" && sh scripts/packages.sh amd64) >"$WORK/packages.log" 2>&1 ||
+		{ tail -n 30 "$WORK/packages.log"; die "scripts/packages.sh amd64 failed"; }
+	DEB=$(ls -t "$repo"/dist/daemontools-go_*_amd64.deb 2>/dev/null | head -n 1)
+	RPM=$(ls -t "$repo"/dist/daemontools-go-*.x86_64.rpm 2>/dev/null | head -n 1)
+	[ -n "$DEB" ] || die "scripts/packages.sh amd64 made no dist/daemontools-go_*_amd64.deb"
 fi
 if [ -z "$DEB" ]; then
 	# Until packaging/ exists: Debian's C daemontools and the placeholder
