@@ -7,12 +7,16 @@
 # Variants: systemd (our unit), sysv (our SVR4 script), rclocal (sysvinit
 # with the BSD rc.local snippet and the init script disabled), rpm (sysvinit
 # with the .rpm installed by rpm, not the .deb, and the SVR4 script
-# registered by Red Hat's chkconfig, built from its source).
+# registered by Red Hat's chkconfig, built from its source), and
+# debian-migrate: migrate-systemd and migrate-sysv, guests that boot with
+# Debian's daemontools and daemontools-run and switch to daemontools-go and
+# back while the services run (guest/migratecheck; issue 13).
 #
 # Environment:
 #   DAEMONTOOLS_VM_CACHE     cache of trees, kernels, .debs
 #                            (default /var/cache/daemontools-go-vm)
-#   DAEMONTOOLS_VM_VARIANTS  default "systemd sysv rclocal rpm"
+#   DAEMONTOOLS_VM_VARIANTS  default "systemd sysv rclocal rpm migrate-systemd
+#                            migrate-sysv" (debian-migrate: both migrate ones)
 #   DAEMONTOOLS_VM_DEB       a .deb to test instead of building dist/
 #   DAEMONTOOLS_VM_ACCEL     kvm, tcg or probe (default probe: KVM for a
 #                            variant whose kernel boots twice under it, and
@@ -33,7 +37,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 CACHE=${DAEMONTOOLS_VM_CACHE:-/var/cache/daemontools-go-vm}
 WORK=$CACHE/work
-VARIANTS=${DAEMONTOOLS_VM_VARIANTS:-systemd sysv rclocal rpm}
+VARIANTS=${DAEMONTOOLS_VM_VARIANTS:-systemd sysv rclocal rpm migrate-systemd migrate-sysv}
+# debian-migrate names the two migration guests.
+VARIANTS=$(echo " $VARIANTS " | sed 's/ debian-migrate / migrate-systemd migrate-sysv /g')
+# Debian's daemontools and daemontools-run, for the migration guests.
+MIGRATE_DEBS=$CACHE/debs-migrate
 CHKCONFIG_TARBALL=${CHKCONFIG_TARBALL:-$(dirname "$repo")/shared/tools/chkconfig-1.33.tar.gz}
 MEM=${DAEMONTOOLS_VM_MEM:-512}
 CI=${CI:-}
@@ -53,7 +61,7 @@ die() {
 cannot() { if [ "$CI" = true ]; then die "$*"; else skip "$*"; fi; }
 elapsed() { echo $(($(date +%s) - t_start)); }
 
-init_of() { case $1 in systemd) echo systemd ;; *) echo sysvinit ;; esac; }
+init_of() { case $1 in systemd | migrate-systemd) echo systemd ;; *) echo sysvinit ;; esac; }
 # The cached tree of an init; the name changes with what build-tree.sh
 # puts in it (v3: sysvinit with rpm, for the rpm variant).
 tree_of() { case $1 in systemd) echo "$CACHE/systemd.v2.tar.zst" ;; *) echo "$CACHE/$1.v3.tar.zst" ;; esac; }
@@ -96,6 +104,14 @@ fi
 [ "$ACCEL" = probe ] || probe_accel "$ACCEL" 30 || die "qemu cannot run a guest with -accel $ACCEL"
 timeout_for() { # ACCEL
 	if [ "$1" = kvm ]; then echo "${DAEMONTOOLS_VM_TIMEOUT:-240}"; else echo "${DAEMONTOOLS_VM_TIMEOUT:-480}"; fi
+}
+# boot_timeout VARIANT N ACCEL: a migration guest's first boot installs and
+# removes packages three times, and gets twice the time.
+boot_timeout() {
+	case $1:$2 in
+	migrate-*:1) echo $(($(timeout_for "$3") * 2)) ;;
+	*) timeout_for "$3" ;;
+	esac
 }
 case $ACCEL in
 probe) say "accelerator: KVM where a variant's kernel boots under it, else TCG; $MEM MiB per guest" ;;
@@ -206,6 +222,40 @@ case " $VARIANTS " in *" rpm "*)
 	;;
 esac
 
+# The migration guests need Debian's daemontools and daemontools-run
+# (cached: a warm run needs no network); without them they are left out,
+# with a line saying why (under CI, a failure).
+migrate_debs_ready() {
+	ls "$MIGRATE_DEBS"/daemontools_*.deb "$MIGRATE_DEBS"/daemontools-run_*.deb >/dev/null 2>&1
+}
+fetch_migrate_debs() {
+	migrate_debs_ready && return 0
+	dl=$(mktemp -d "$CACHE/debs-migrate.XXXXXX")
+	# (apt's _apt user downloads into a directory it may write)
+	chmod 777 "$dl"
+	if (cd "$dl" && apt-get download daemontools daemontools-run) >"$WORK/debs-migrate.log" 2>&1; then
+		mkdir -p "$MIGRATE_DEBS"
+		mv "$dl"/*.deb "$MIGRATE_DEBS/"
+	fi
+	rm -rf "$dl"
+	migrate_debs_ready
+}
+case " $VARIANTS " in *" migrate-"*)
+	if fetch_migrate_debs; then
+		for f in "$MIGRATE_DEBS"/*.deb; do
+			say "package $(basename "$f") (Debian's, for the migration guests)"
+		done
+	else
+		why="no Debian daemontools and daemontools-run in $MIGRATE_DEBS and apt-get download failed (log: $WORK/debs-migrate.log)"
+		[ "$CI" != true ] || die "$why"
+		for v in $VARIANTS; do
+			case $v in migrate-*) say "$v: SKIP: $why" ;; esac
+		done
+		VARIANTS=$(echo " $VARIANTS " | sed 's/ migrate-[a-z]* / /g; s/ migrate-[a-z]* / /g')
+	fi
+	;;
+esac
+
 # ------------------------------------------------------------ images
 unpack_tree() { # TARBALL DIR
 	rm -rf "$2"
@@ -225,6 +275,7 @@ chroot_in() { # TREE COMMAND...: with /proc, as some maintainer scripts want
 
 install_package() { # VARIANT TREE
 	[ "$1" != rpm ] || { install_rpm "$2"; return; }
+	case $1 in migrate-*) install_debian_daemontools "$1" "$2"; return ;; esac
 	t=$2
 	printf '#!/bin/sh\nexit 101\n' >"$t/usr/sbin/policy-rc.d"
 	chmod 755 "$t/usr/sbin/policy-rc.d"
@@ -260,6 +311,60 @@ install_rpm() {
 	chroot_in "$t" rpm -i --nodeps /tmp/package.rpm
 	rm -f "$t/tmp/package.rpm"
 	chroot "$t" rpm -q daemontools-go
+}
+
+# install_debian_daemontools VARIANT TREE (migration guests): Debian's
+# daemontools and daemontools-run, as on a Debian machine that runs them,
+# with the two services of guest/migratecheck; ours and Debian's .debs in
+# /root/debs for the guest to install.
+install_debian_daemontools() {
+	v=$1 t=$2
+	printf '#!/bin/sh\nexit 101\n' >"$t/usr/sbin/policy-rc.d"
+	chmod 755 "$t/usr/sbin/policy-rc.d"
+	mkdir -p "$t/root/debs"
+	cp "$DEB" "$MIGRATE_DEBS"/daemontools_*.deb "$MIGRATE_DEBS"/daemontools-run_*.deb "$t/root/debs/"
+	chroot_in "$t" sh -c 'dpkg -i /root/debs/daemontools_*.deb /root/debs/daemontools-run_*.deb'
+	rm -f "$t/usr/sbin/policy-rc.d"
+	case $(init_of "$v") in
+	sysvinit)
+		# daemontools-run's postinst adds its entry to an existing
+		# /etc/inittab (its "init q" fails harmlessly in the chroot).
+		if ! grep -qx 'SV:123456:respawn:/usr/bin/svscanboot' "$t/etc/inittab"; then
+			echo "daemontools-run's postinst added no SV line to /etc/inittab: added here"
+			printf '%s\n' '#-- daemontools-run begin' 'SV:123456:respawn:/usr/bin/svscanboot' \
+				'#-- daemontools-run end' >>"$t/etc/inittab"
+		fi
+		grep -n 'daemontools-run\|^SV:' "$t/etc/inittab"
+		;;
+	systemd)
+		w=$t/etc/systemd/system/multi-user.target.wants/daemontools-run.service
+		[ -L "$w" ] || { echo "daemontools-run's postinst did not enable daemontools-run.service"; return 1; }
+		ls -l "$w"
+		;;
+	esac
+	migrate_services "$t"
+}
+
+# migrate_services TREE: demo, made the Debian way (/etc/demo registered
+# with daemontools-run's update-service, which makes supervise/ links to
+# /var/lib/supervise; it calls runit's sv, absent here, to see whether the
+# directory is supervised), and count, a plain directory in /etc/service
+# (its run script: guest/count.run). Each run script, and each log/run
+# before it execs multilog, appends the boot's id and its pid to ./starts,
+# so that the guest counts the starts of every service and logger.
+migrate_services() {
+	t=$1
+	starts='read -r boot </proc/sys/kernel/random/boot_id; echo "$boot $$" >>starts'
+	mkdir -p "$t/etc/demo/log" "$t/var/lib/supervise/demo" "$t/var/lib/supervise/demo.log"
+	printf '%s\n' '#!/bin/sh' 'exec 2>&1' "$starts" 'echo "demo: start"' 'exec sleep 2147483647' >"$t/etc/demo/run"
+	printf '%s\n' '#!/bin/sh' "$starts" 'exec multilog t ./main' >"$t/etc/demo/log/run"
+	chmod 755 "$t/etc/demo/run" "$t/etc/demo/log/run"
+	chroot_in "$t" update-service --add /etc/demo
+	ls -l "$t/etc/service" "$t/etc/demo" "$t/etc/demo/log"
+	mkdir -p "$t/etc/service/count/log"
+	install -m 755 "$here/guest/count.run" "$t/etc/service/count/run"
+	printf '%s\n' '#!/bin/sh' "$starts" 'exec multilog t ./main' >"$t/etc/service/count/log/run"
+	chmod 755 "$t/etc/service/count/log/run"
 }
 
 rc_links() { ls "$1"/etc/rc[2-5].d/S*svscan 2>/dev/null; }
@@ -312,6 +417,22 @@ configure_variant() { # VARIANT TREE
 		sed -i '/svscan/{/^vc:/!d}' "$t/etc/inittab"
 		chroot_in "$t" update-rc.d vmcheck-late defaults
 		chroot_in "$t" update-rc.d vmcheck-final defaults
+		;;
+	migrate-systemd)
+		# (no svscan.service yet: Debian's daemontools-run.service runs
+		# the tree; no shutdown hooks: the checks are the next boot's)
+		install -m 755 "$g/migratecheck" "$t/usr/local/sbin/migratecheck"
+		install -m 644 "$g/vmcheck.service" "$t/etc/systemd/system/"
+		chroot "$t" systemctl enable vmcheck.service
+		chroot "$t" systemctl mask apt-daily.timer apt-daily-upgrade.timer \
+			e2scrub_all.timer fstrim.timer dpkg-db-backup.timer e2scrub_reap.service \
+			getty@tty1.service >/dev/null 2>&1 || :
+		;;
+	migrate-sysv)
+		install -m 755 "$g/migratecheck" "$t/usr/local/sbin/migratecheck"
+		# After daemontools-run's SV line: init starts the entries of a
+		# runlevel in their order, once its rc scripts are done.
+		echo 'vc:2345:once:/usr/local/sbin/vmcheck boot >/dev/console 2>&1' >>"$t/etc/inittab"
 		;;
 	rpm)
 		echo 'vc:2345:once:/usr/local/sbin/vmcheck boot >/dev/console 2>&1' >>"$t/etc/inittab"
@@ -381,7 +502,7 @@ mini_initrd() {
 # Without udev (devtmpfs has every node the tests use) a boot under
 # emulation is much shorter.
 drop_udev() { # VARIANT TREE
-	case $1 in
+	case $(init_of "$1") in
 	systemd)
 		chroot "$2" systemctl mask systemd-udevd.service systemd-udev-trigger.service \
 			systemd-udevd-control.socket systemd-udevd-kernel.socket \
@@ -468,7 +589,7 @@ probe_kernel() {
 }
 
 boot() { # VARIANT N ACCEL
-	v=$1 n=$2 d=$WORK/$1 t=$(timeout_for "$3")
+	v=$1 n=$2 d=$WORK/$1 t=$(boot_timeout "$1" "$2" "$3")
 	rc=0
 	qemu_boot "$3" "$t" "$d" "$d/console$n.log" "$d/results$n.txt" || rc=$?
 	[ "$rc" = 0 ] || echo "FAIL $v boot$n qemu exit $rc (124: timed out after $t s)" >>"$d/host.txt"
@@ -537,8 +658,9 @@ run_variant() { # VARIANT: prepare, two boots, checks; results in $WORK/V/all.tx
 	run_boots "$v" tcg || :
 }
 
-# The rpm variant boots once (guest/vmcheck, rpm_only), the others twice.
-boots_of() { case $1 in rpm) echo 1 ;; *) echo 1 2 ;; esac; }
+# The rpm variant boots once (guest/vmcheck, rpm_only), the migration
+# guests three times (guest/migratecheck), the others twice.
+boots_of() { case $1 in rpm) echo 1 ;; migrate-*) echo 1 2 3 ;; *) echo 1 2 ;; esac; }
 
 # run_boots VARIANT ACCEL: the two boots and the host checks after each.
 # Status 1 when a KVM boot hung and ACCEL was chosen by probing, so that
@@ -552,7 +674,7 @@ run_boots() {
 			return 1
 		fi
 		echo "INFO $1 boot$n took $(($(date +%s) - t1)) s" >>"$WORK/$1/host.txt"
-		host_checks "$1" $n >>"$WORK/$1/host.txt"
+		case $1 in migrate-*) ;; *) host_checks "$1" $n >>"$WORK/$1/host.txt" ;; esac
 		grep -q "^DONE $1 boot$n" "$WORK/$1/results$n.txt" 2>/dev/null || break
 	done
 	return 0
@@ -597,7 +719,7 @@ report() { # LINE
 nxfail=0
 for v in $VARIANTS; do
 	d=$WORK/$v
-	lines=$( (cat "$d/results1.txt" "$d/results2.txt" 2>/dev/null | tr -d '\r' | grep -E '^(PASS|FAIL|INFO|DONE) '; cat "$d/host.txt" 2>/dev/null))
+	lines=$( (for n in $(boots_of "$v"); do cat "$d/results$n.txt"; done 2>/dev/null | tr -d '\r' | grep -E '^(PASS|FAIL|INFO|DONE) '; cat "$d/host.txt" 2>/dev/null))
 	vfail=0
 	for n in $(boots_of "$v"); do
 		echo "$lines" | grep -q "^DONE $v boot$n" ||
@@ -606,6 +728,7 @@ FAIL $v boot$n did not finish its checks (console: $d/console$n.log)"
 		# late hooks: after boot N's shutdown their lines are in resultsN.
 		for when in after-svscan final; do
 			[ "$v" = rclocal ] && [ "$when" = after-svscan ] && continue
+			case $v in migrate-*) continue ;; esac
 			tr -d '\r' <"$d/results$n.txt" 2>/dev/null | grep -q "^\(PASS\|FAIL\) $v C4-$when " ||
 				lines="$lines
 FAIL $v C4-$when shutdown $n: the hook reported nothing"
@@ -619,8 +742,10 @@ FAIL $v C4-$when shutdown $n: the hook reported nothing"
 $lines
 EOF
 	if [ $vfail = 0 ]; then say "$v: PASS"; else
-		say "$v: FAIL (console logs: $d/console1.log $d/console2.log)"
-		tail -n 25 "$d/console1.log" "$d/console2.log" 2>/dev/null | tr -d '\r' | sed 's/^/    /'
+		say "$v: FAIL (console logs: $(for n in $(boots_of "$v"); do printf '%s ' "$d/console$n.log"; done))"
+		for n in $(boots_of "$v"); do
+			tail -n 25 "$d/console$n.log" 2>/dev/null | tr -d '\r' | sed "s|^|    console$n: |"
+		done
 	fi
 done
 while IFS= read -r l; do
