@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -125,5 +126,59 @@ func TestDebReplacesDebianDaemontoolsAndBack(t *testing.T) {
 	inChroot(t, dir, "apt-get", "install", "-y", "--no-download", pkgs[0], pkgs[1])
 	if got := dpkgList(t, dir); !slices.Equal(got, []string{"daemontools ii", "daemontools-go rc", "daemontools-run ii"}) {
 		t.Errorf("after going back with apt: %q", got)
+	}
+}
+
+// TestDebProvidesSatisfyDebianReverseDependencies: every relation of a
+// Debian package (as apt knows them: apt-cache rdepends, then show) on
+// daemontools or daemontools-run, versioned or not, is satisfied by what
+// the .deb provides, so installing it removes none of them.
+func TestDebProvidesSatisfyDebianReverseDependencies(t *testing.T) {
+	need(t, "apt-cache")
+	provided := map[string]string{"daemontools": debProvidedVersion, "daemontools-run": debProvidedVersion}
+	if got := strings.TrimSpace(output(t, time.Minute, "dpkg-deb", "-f", debPath(dist, testVersion), "Provides")); got != "daemontools (= "+debProvidedVersion+"), daemontools-run (= "+debProvidedVersion+")" {
+		t.Fatalf("Provides: %q", got)
+	}
+	relation := regexp.MustCompile(`^(daemontools|daemontools-run)(?::any)?(?: \((<<|<=|=|>=|>>) ([^)]+)\))?$`)
+	checked := 0
+	for name := range provided {
+		out, err := command(time.Minute, "apt-cache", "rdepends", "--recurse=no", name)
+		if err != nil || !strings.Contains(out, "Reverse Depends:") {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("apt-cache rdepends %s: %v\n%s", name, err, out)
+			}
+			t.Skipf("apt knows no packages (apt-get update): %v", err)
+		}
+		for _, line := range strings.Split(out, "\n")[2:] {
+			// (daemontools' own Suggests of daemontools-run is moot: it
+			// is replaced as well.)
+			pkg := strings.TrimLeft(strings.TrimSpace(line), "|")
+			if pkg == "" || pkg == "daemontools" {
+				continue
+			}
+			show := output(t, time.Minute, "apt-cache", "show", "--no-all-versions", pkg)
+			for _, field := range []string{"Pre-Depends", "Depends", "Recommends"} {
+				m := regexp.MustCompile(`(?m)^` + field + `: (.*)$`).FindStringSubmatch(show)
+				if m == nil {
+					continue
+				}
+				for _, alt := range regexp.MustCompile(`\s*[,|]\s*`).Split(m[1], -1) {
+					r := relation.FindStringSubmatch(alt)
+					if r == nil {
+						continue
+					}
+					checked++
+					if r[2] == "" {
+						continue
+					}
+					if _, err := command(time.Minute, "dpkg", "--compare-versions", provided[r[1]], r[2], r[3]); err != nil {
+						t.Errorf("%s %s: %s (%s %s) is not met by the provided %s", pkg, field, r[1], r[2], r[3], provided[r[1]])
+					}
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no relation on daemontools or daemontools-run found")
 	}
 }
