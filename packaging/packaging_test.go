@@ -228,9 +228,9 @@ func TestDebControlReplacesDaemontools(t *testing.T) {
 	for field, want := range map[string]string{
 		"Package":   "daemontools-go",
 		"Version":   testVersion + "-1",
-		"Conflicts": "daemontools, daemontools-run",
+		"Conflicts": "daemontools",
 		"Replaces":  "daemontools, daemontools-run",
-		"Provides":  "daemontools, daemontools-run",
+		"Provides":  "daemontools (= 1:0.76-9), daemontools-run (= 1:0.76-9)",
 	} {
 		if got := strings.TrimSpace(output(t, time.Minute, "dpkg-deb", "-f", deb, field)); got != want {
 			t.Errorf("%s: %q, want %q", field, got, want)
@@ -247,7 +247,7 @@ func TestDebControlReplacesDaemontools(t *testing.T) {
 	if want := []string{"/etc/default/svscan", "/etc/init.d/svscan"}; !slices.Equal(got, want) {
 		t.Errorf("conffiles %q, want %q", got, want)
 	}
-	for _, s := range []string{"postinst", "prerm", "postrm"} {
+	for _, s := range []string{"preinst", "postinst", "prerm", "postrm"} {
 		if _, err := os.Stat(filepath.Join(tmp, s)); err != nil {
 			t.Errorf("no %s: %v", s, err)
 		}
@@ -426,7 +426,7 @@ func TestShellScriptsArePOSIXShellcheckClean(t *testing.T) {
 	shellcheck := need(t, "shellcheck")
 	scripts, _ := filepath.Glob(filepath.Join(src, "packaging/scripts/*.sh"))
 	scripts = append(scripts, filepath.Join(src, "init/svscan.init"), filepath.Join(src, "init/rc.local.svscan"))
-	if len(scripts) != 5 {
+	if len(scripts) != 6 {
 		t.Fatalf("scripts: %q", scripts)
 	}
 	if out, err := command(time.Minute, shellcheck, append([]string{"-s", "sh"}, scripts...)...); err != nil {
@@ -489,7 +489,7 @@ func TestUnitNotifiesAndStopsSvscanFirst(t *testing.T) {
 		"Service.Type":            {"notify"},
 		"Service.KillMode":        {"mixed"},
 		"Service.Restart":         {"always"},
-		"Service.EnvironmentFile": {"-/etc/default/svscan", "-/etc/sysconfig/svscan"},
+		"Service.EnvironmentFile": {"-/var/lib/daemontools-go/svscan.env", "-/etc/default/svscan", "-/etc/sysconfig/svscan"},
 		"Service.ExecStart":       {"/usr/bin/svscan ${SVSCAN_DIR}"},
 		"Install.WantedBy":        {"multi-user.target"},
 	} {
@@ -559,7 +559,15 @@ func TestUnitAndScriptsReadSvscanDirAlike(t *testing.T) {
 	if err != nil {
 		t.Errorf("sh cannot read %s: %v\n%s", settings, err, out)
 	}
-	defaults["settings file (sh)"] = strings.TrimSpace(out)
+	// The settings file leaves it unset (the default, or svscan.env on a
+	// machine switched from Debian's daemontools-run, applies) and shows
+	// the default commented out.
+	if v := strings.TrimSpace(out); v != "" {
+		t.Errorf("settings file (sh) sets SVSCAN_DIR=%q, want it unset", v)
+	}
+	if b, _ := os.ReadFile(settings); !regexp.MustCompile(`(?m)^#SVSCAN_DIR=/service$`).Match(b) {
+		t.Errorf("%s does not show #SVSCAN_DIR=/service", settings)
+	}
 	for where, v := range defaults {
 		if v != "/service" {
 			t.Errorf("%s: default SVSCAN_DIR %q, want /service", where, v)

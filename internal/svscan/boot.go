@@ -23,7 +23,7 @@ const BootDir = "/service"
 // dots, exactly as 0.76's svscanboot.
 var bootTitle = []string{"service", "errors:", strings.Repeat(".", 400)}
 
-// Boot is svscanboot: "svscanboot [dir]". It does what 0.76's shell
+// Boot is svscanboot: "svscanboot [-k] [dir]". It does what 0.76's shell
 // script does, step by step:
 //
 //	PATH=BootPath
@@ -33,7 +33,18 @@ var bootTitle = []string{"service", "errors:", strings.Repeat(".", 400)}
 //
 // svc, svscan and readproctitle are found along that PATH. It returns the
 // pipeline's status, which is readproctitle's.
+//
+// With -k (keep) the svc -dx step is left out: supervise processes still
+// running in DIR, from an earlier svscan or another package's, are not
+// stopped, and svscan takes them over with their log pipes (adopt.go), so
+// their services run on without a restart. The init script uses it, and
+// the switch from Debian's daemontools-run.
 func Boot(args []string) int {
+	keep := false
+	if len(args) > 1 && args[1] == "-k" {
+		keep = true
+		args = args[1:]
+	}
 	dir := BootDir
 	if len(args) > 1 {
 		dir = args[1]
@@ -45,10 +56,12 @@ func Boot(args []string) int {
 		return djb.ExitTemp // nowhere left to report it
 	}
 	env := os.Environ()
-	svc := append([]string{"svc", "-dx"}, glob(dir, "")...)
-	svc = append(svc, glob(dir, "/log")...)
-	if pid, err := startProgram(svc, env, [3]int{null, null, null}); err == nil {
-		waitPid(pid)
+	if !keep {
+		svc := append([]string{"svc", "-dx"}, glob(dir, "")...)
+		svc = append(svc, glob(dir, "/log")...)
+		if pid, err := startProgram(svc, env, [3]int{null, null, null}); err == nil {
+			waitPid(pid)
+		}
 	}
 	return pipeline(dir, null)
 }

@@ -244,3 +244,85 @@ exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot`
 		t.Errorf("the host's /service changed: %v", err)
 	}
 }
+
+// TestSvscanbootKeepLeavesLeftoversRunning: with -k, svscanboot skips
+// "svc -dx": the supervise of a service and of its log left over from an
+// earlier svscan keep running, and the new svscan takes them over (no
+// second supervise, no restart). Same namespace as the test above.
+func TestSvscanbootKeepLeavesLeftoversRunning(t *testing.T) {
+	unshare, err1 := exec.LookPath("unshare")
+	chroot, err2 := exec.LookPath("chroot")
+	if err1 != nil || err2 != nil || os.Geteuid() != 0 {
+		t.Skip("needs unshare(1), chroot(8) and root")
+	}
+	bin := bootBin(t)
+	dir := t.TempDir()
+	addMarker(t, dir)
+	x := makeService(t, filepath.Join(dir, "x"), sleeper, "#!/bin/sh\nexec cat > out\n")
+	xlog := filepath.Join(x, "log")
+	leftovers := []<-chan error{startLeftover(t, x), startLeftover(t, xlog)}
+	oldRun := waitUp(t, x, time.Second)
+	oldLog := waitUp(t, xlog, time.Second)
+
+	root := t.TempDir()
+	script := `set -e
+mount -t tmpfs tmpfs "$ROOT"
+for d in usr etc dev proc tmp; do mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; done
+for d in bin sbin lib lib32 lib64 libx32; do
+	if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$ROOT/$d"
+	elif [ -d "/$d" ]; then mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; fi
+done
+mkdir "$ROOT/service"
+mount --bind "$SERVICE" "$ROOT/service"
+mount --bind "$BIN" "$ROOT/usr/local/bin"
+exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot -k /service`
+	cmd := exec.Command(unshare, "-m", "--propagation", "private", "/bin/sh", "-c", script)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "ROOT=" + root, "SERVICE=" + dir, "BIN=" + bin, "CHROOT=" + chroot}
+	var setup strings.Builder
+	cmd.Stderr = &setup
+	boot := startBoot(t, cmd, dir, root)
+
+	var scan proc
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		for _, c := range children(boot) {
+			if filepath.Base(c.argv[0]) == "svscan" {
+				scan = c
+				return true
+			}
+		}
+		return false
+	}, "no svscan below svscanboot: %v; setup: %s", children(boot), setup.String())
+	if strings.Join(scan.argv, " ") != "svscan /service" {
+		t.Errorf("svscan argv %q, want [svscan /service]", scan.argv)
+	}
+	// svscan's warnings reach readproctitle's title: once it has shown
+	// the marker's warning of a scan started after ALRM, svscan has
+	// looked at x twice.
+	warnings := func() int {
+		for _, c := range children(boot) {
+			if filepath.Base(c.argv[0]) == "readproctitle" {
+				return strings.Count(strings.Join(c.argv, " "), "zz-marker")
+			}
+		}
+		return 0
+	}
+	testkit.Eventually(t, 10*time.Second, func() bool { return warnings() > 0 }, "svscan did not scan")
+	syscall.Kill(scan.pid, syscall.SIGALRM)
+	testkit.Eventually(t, 10*time.Second, func() bool { return warnings() > 1 }, "svscan did not scan on ALRM")
+	for i, done := range leftovers {
+		select {
+		case err := <-done:
+			t.Fatalf("the leftover supervise of %s exited (%v)", []string{"x", "x/log"}[i], err)
+		default:
+		}
+	}
+	if kids := children(scan.pid); len(kids) != 0 {
+		t.Fatalf("svscan started %v beside the leftovers", kids)
+	}
+	if rec, _ := status(x); rec.PID != oldRun {
+		t.Errorf("x restarted: %d, was %d", rec.PID, oldRun)
+	}
+	if rec, _ := status(xlog); rec.PID != oldLog {
+		t.Errorf("x/log restarted: %d, was %d", rec.PID, oldLog)
+	}
+}

@@ -33,6 +33,11 @@ type service struct {
 	// when fewer were last seen than the time before.
 	queued   int
 	queuedAt time.Time
+	// adopted marks the supervise processes (main, log) that svscan took
+	// over instead of starting them (adopt.go); pipeTaken, that pipe is
+	// theirs.
+	adopted   [2]bool
+	pipeTaken bool
 }
 
 // scanner is the state of one svscan: the service table and what the
@@ -45,6 +50,12 @@ type scanner struct {
 	byPid    map[int]*service
 	timeout  time.Duration // bound of the shutdown in progress
 	spare    []int         // descriptors held for spawn (see keepSpare)
+	// Supervise processes taken over (adopt.go): by pid, those watched
+	// through a pidfd, and the pids of their watchers' reports.
+	adopted map[int]*service
+	watched map[int]bool
+	gone    chan int
+	foreign map[fileID]int // supervise processes by directory, read once per scan
 }
 
 func newScanner(stdin, stdout, stderr *os.File, env []string) *scanner {
@@ -54,6 +65,9 @@ func newScanner(stdin, stdout, stderr *os.File, env []string) *scanner {
 		env:      env,
 		services: make(map[fileID]*service),
 		byPid:    make(map[int]*service),
+		adopted:  make(map[int]*service),
+		watched:  make(map[int]bool),
+		gone:     make(chan int, 16),
 	}
 	s.keepSpare()
 	return s
@@ -104,6 +118,9 @@ func (s *scanner) scan() {
 	for _, sv := range s.services {
 		sv.active = false
 	}
+	s.foreign = nil
+	s.collectGone()
+	s.checkAdopted()
 	dir, err := os.Open(".")
 	if err != nil {
 		s.warnErr(err, "unable to read directory")
@@ -164,10 +181,15 @@ func (s *scanner) start(name string) {
 	}
 	sv.name = name
 	sv.active = true
-	if sv.pid == 0 && !s.startMain(sv) {
+	// A supervise running without svscan having started it is taken
+	// over, not doubled (adopt.go): both are looked for before either is
+	// started, so that a pipe taken over joins the two.
+	mainHeld := sv.pid == 0 && s.adopt(sv, mainRole)
+	logHeld := sv.logged && sv.logPid == 0 && s.adopt(sv, logRole)
+	if sv.pid == 0 && !mainHeld && !s.startMain(sv) {
 		return // no fork, so 0.76 does not try the log either
 	}
-	if sv.logged && sv.logPid == 0 {
+	if sv.logged && sv.logPid == 0 && !logHeld {
 		s.startLog(sv)
 	}
 }

@@ -52,14 +52,15 @@ func shutdownTimeout(v string) (time.Duration, error) {
 
 // role picks one of the two supervise processes of a service.
 type role struct {
+	index  int    // 0 for the service, 1 for its logger
 	plural string // "services" or "log services"
 	sub    string // directory of that supervise inside NAME
 	pid    func(*service) int
 }
 
 var (
-	mainRole = role{"services", "", func(sv *service) int { return sv.pid }}
-	logRole  = role{"log services", "/log", func(sv *service) int { return sv.logPid }}
+	mainRole = role{0, "services", "", func(sv *service) int { return sv.pid }}
+	logRole  = role{1, "log services", "/log", func(sv *service) int { return sv.logPid }}
 )
 
 func (s *scanner) info(parts ...string) {
@@ -144,7 +145,10 @@ func (s *scanner) stop(r role, first, later string, deadline time.Time, children
 		select {
 		case <-children:
 			s.reap()
+		case pid := <-s.gone:
+			s.adoptedExited(pid)
 		case <-resend.C:
+			s.checkAdopted()
 			past := !time.Now().Before(nudge)
 			for _, sv := range s.alive(r) {
 				if s.draining(sv, r, patience) || !past {
@@ -272,6 +276,8 @@ func (s *scanner) waitFor(r role, d time.Duration) {
 	end := time.Now().Add(d)
 	for len(s.alive(r)) > 0 && time.Now().Before(end) {
 		s.reap()
+		s.collectGone()
+		s.checkAdopted()
 		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -95,6 +95,9 @@ func (s *scanner) run(timeout time.Duration) int {
 		select {
 		case <-children:
 			s.reap()
+		case pid := <-s.gone:
+			s.adoptedExited(pid)
+			s.scan() // start its successor now, not at the next scan
 		case <-rescan:
 			s.reap()
 			s.scan()
