@@ -106,10 +106,12 @@ timeout_for() { # ACCEL
 	if [ "$1" = kvm ]; then echo "${DAEMONTOOLS_VM_TIMEOUT:-240}"; else echo "${DAEMONTOOLS_VM_TIMEOUT:-480}"; fi
 }
 # boot_timeout VARIANT N ACCEL: a migration guest's first boot installs and
-# removes packages three times, and gets twice the time.
+# removes packages three times, and gets twice the time; its later boots,
+# once, and get half as much again.
 boot_timeout() {
 	case $1:$2 in
 	migrate-*:1) echo $(($(timeout_for "$3") * 2)) ;;
+	migrate-*) echo $(($(timeout_for "$3") * 3 / 2)) ;;
 	*) timeout_for "$3" ;;
 	esac
 }
