@@ -22,9 +22,9 @@ import (
 // takes /etc/service).  Each case builds the same tree at the same path
 // twice, runs Debian's script on the first and ours on the second, with
 // SVDIR inside the tree, and compares standard output, standard error,
-// exit status and the tree left behind.  Each script finds svc, svok (and
-// Debian's runit's sv) through a PATH that starts with its own programs:
-// /usr/bin's C build for Debian's, ours for ours.  The cases where ours
+// exit status and the tree left behind.  Each script finds svc and svok
+// (Debian's also runit's sv) through a PATH that starts with its own
+// programs: /usr/bin's C build for Debian's, ours for ours.  The cases where ours
 // differs on purpose (update-service(8), COMPATIBILITY) check each side
 // against what it should do.
 
@@ -81,19 +81,25 @@ func updateServiceSides(t *testing.T) [2]usSide {
 	}
 }
 
+// usSetup prepares one side's tree in root, after standardTree.
+type usSetup func(t *testing.T, root string, s usSide)
+
+// usCheck checks one side's result r.
+type usCheck func(t *testing.T, root string, s usSide, r usResult)
+
 // usCase is one run of update-service.  In args and env, "@" stands for
 // the tree's directory.
 type usCase struct {
 	name  string
 	args  []string
-	env   []string                                  // after PATH, SVDIR=@/service and LC_ALL=C
-	setup func(t *testing.T, root string, s usSide) // after the standard tree
+	env   []string // after PATH, SVDIR=@/service and LC_ALL=C
+	setup usSetup  // after the standard tree
 	// after, when set, checks a side's run before its processes are
 	// killed.
-	after func(t *testing.T, root string, s usSide, r usResult)
+	after usCheck
 	// differs, when set, marks a deliberate difference: it checks each
 	// side's result, which are not compared.
-	differs func(t *testing.T, root string, s usSide, r usResult)
+	differs usCheck
 	nobody  bool // run as uid and gid 65534, in /
 }
 
@@ -172,7 +178,8 @@ func treeOf(t *testing.T, root string) string {
 	return b.String()
 }
 
-func at(root string, args []string) []string {
+// expand puts root where "@" stands in args.
+func expand(root string, args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
 		out[i] = strings.ReplaceAll(a, "@", root)
@@ -185,9 +192,9 @@ func runUpdateService(t *testing.T, s usSide, root string, c usCase) usResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, s.script, at(root, c.args)...)
+	cmd := exec.CommandContext(ctx, s.script, expand(root, c.args)...)
 	cmd.Dir = root
-	cmd.Env = append([]string{"PATH=" + s.path, "SVDIR=" + filepath.Join(root, "service"), "LC_ALL=C"}, at(root, c.env)...)
+	cmd.Env = append([]string{"PATH=" + s.path, "SVDIR=" + filepath.Join(root, "service"), "LC_ALL=C"}, expand(root, c.env)...)
 	if c.nobody {
 		cmd.Dir = "/"
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
@@ -267,6 +274,51 @@ func symlink(t *testing.T, target, link string) {
 	}
 }
 
+// linked is a setup that makes the link at (a path in the tree) to target,
+// in which "@" stands for the tree's directory.
+func linked(target, at string) usSetup {
+	return func(t *testing.T, root string, s usSide) {
+		symlink(t, strings.ReplaceAll(target, "@", root), filepath.Join(root, at))
+	}
+}
+
+// made is a setup that makes the directory p in the tree.
+func made(p string) usSetup {
+	return func(t *testing.T, root string, s usSide) {
+		if err := os.MkdirAll(filepath.Join(root, p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// written is a setup that writes the file p in the tree.
+func written(p, body string) usSetup {
+	return func(t *testing.T, root string, s usSide) {
+		if err := os.WriteFile(filepath.Join(root, p), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// stopped is a setup that leaves supervise/ in each directory of the tree
+// named: the side's supervise ran there and was stopped (superviseOnce).
+func stopped(dirs ...string) usSetup {
+	return func(t *testing.T, root string, s usSide) {
+		for _, d := range dirs {
+			superviseOnce(t, s, filepath.Join(root, d))
+		}
+	}
+}
+
+// steps is a setup made of the setups given, in order.
+func steps(setups ...usSetup) usSetup {
+	return func(t *testing.T, root string, s usSide) {
+		for _, f := range setups {
+			f(t, root, s)
+		}
+	}
+}
+
 const usage = "Usage: update-service --add|--remove <service-directory> [<service-name>]\n" +
 	"       update-service --list|--check [<service-name>]\n\n"
 
@@ -291,7 +343,7 @@ func TestUpdateServiceUsageAndArgumentErrorsLikeDebian(t *testing.T) {
 		{name: "a file, not a directory", args: []string{"-a", "@/file"}},
 		{name: "name starting with a dot", args: []string{"-a", "@/svc", ".hidden"}},
 		{name: "directory starting with a dot", args: []string{"-a", "@/.svc"},
-			setup: func(t *testing.T, root string, s usSide) { os.Mkdir(filepath.Join(root, ".svc"), 0o755) }},
+			setup: made(".svc")},
 		{name: "name with a slash", args: []string{"-a", "@/svc", "a/b"}},
 		{name: "remove with a name with a slash", args: []string{"-r", "@/svc", "x/"}},
 	})
@@ -326,38 +378,23 @@ func TestUpdateServiceAddLikeDebian(t *testing.T) {
 		{name: "with an empty name", args: []string{"--add", "@/svc", ""}},
 		{name: "extra arguments", args: []string{"-a", "@/svc", "web", "more"}},
 		{name: "twice", args: []string{"-a", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				symlink(t, filepath.Join(root, "svc"), filepath.Join(root, "service/svc"))
-			}},
+			setup: linked("@/svc", "service/svc")},
 		{name: "twice, the second with a trailing slash", args: []string{"-a", "@/svc/"},
-			setup: func(t *testing.T, root string, s usSide) {
-				symlink(t, filepath.Join(root, "svc"), filepath.Join(root, "service/svc"))
-			}},
+			setup: linked("@/svc", "service/svc")},
 		{name: "name is a directory", args: []string{"-a", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) { os.Mkdir(filepath.Join(root, "service/svc"), 0o755) }},
+			setup: made("service/svc")},
 		{name: "name is a file", args: []string{"-a", "@/svc", "x"},
-			setup: func(t *testing.T, root string, s usSide) {
-				os.WriteFile(filepath.Join(root, "service/x"), nil, 0o644)
-			}},
+			setup: written("service/x", "")},
 		{name: "name points elsewhere", args: []string{"-a", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				symlink(t, filepath.Join(root, "other"), filepath.Join(root, "service/svc"))
-			}},
+			setup: linked("@/other", "service/svc")},
 		{name: "name points to the same directory by another path", args: []string{"-a", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				symlink(t, "../svc", filepath.Join(root, "service/svc"))
-			}},
+			setup: linked("../svc", "service/svc")},
 		{name: "scanned directory missing", args: []string{"-a", "@/svc"}, env: []string{"SVDIR=@/nothing"}},
 		{name: "scanned directory with a trailing slash", args: []string{"-a", "@/svc"}, env: []string{"SVDIR=@/service/"}},
 		{name: "not under /etc: supervise/ left alone", args: []string{"-a", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				os.MkdirAll(filepath.Join(root, "svc/supervise"), 0o700)
-				os.WriteFile(filepath.Join(root, "svc/supervise/status"), []byte("old"), 0o644)
-			}},
+			setup: steps(made("svc/supervise"), written("svc/supervise/status", "old"))},
 		{name: "supervise left behind, not running", args: []string{"-a", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				superviseOnce(t, s, filepath.Join(root, "svc"))
-			}},
+			setup: stopped("svc")},
 	})
 }
 
@@ -417,13 +454,8 @@ func (sup *supervisor) wait(t *testing.T) {
 func TestUpdateServiceListAndCheckLikeDebian(t *testing.T) {
 	root := t.TempDir()
 	testkit.KillAllAtCleanup(t, []string{root})
-	registered := func(t *testing.T, root string, s usSide) {
-		symlink(t, filepath.Join(root, "svc"), filepath.Join(root, "service/svc"))
-		symlink(t, filepath.Join(root, "plain"), filepath.Join(root, "service/b-plain"))
-		symlink(t, filepath.Join(root, "gone"), filepath.Join(root, "service/dangling"))
-		os.Mkdir(filepath.Join(root, "service/a-dir"), 0o755)
-		os.WriteFile(filepath.Join(root, "service/.hidden"), nil, 0o644)
-	}
+	registered := steps(linked("@/svc", "service/svc"), linked("@/plain", "service/b-plain"),
+		linked("@/gone", "service/dangling"), made("service/a-dir"), written("service/.hidden", ""))
 	compareUpdateService(t, root, []usCase{
 		{name: "list all", args: []string{"-l"}, setup: registered},
 		{name: "list all, empty", args: []string{"--list"}},
@@ -448,28 +480,20 @@ func TestUpdateServiceListAndCheckLikeDebian(t *testing.T) {
 func TestUpdateServiceRemoveLikeDebian(t *testing.T) {
 	root := t.TempDir()
 	testkit.KillAllAtCleanup(t, []string{root})
-	link := func(target, name string) func(t *testing.T, root string, s usSide) {
-		return func(t *testing.T, root string, s usSide) {
-			symlink(t, strings.ReplaceAll(target, "@", root), filepath.Join(root, "service", name))
-		}
-	}
 	compareUpdateService(t, root, []usCase{
 		// No supervise runs: svc warns, exits 0, and the removal stands.
-		{name: "registered, with a logger", args: []string{"-r", "@/svc"}, setup: link("@/svc", "svc")},
-		{name: "registered, without a logger", args: []string{"--remove", "@/plain"}, setup: link("@/plain", "plain")},
-		{name: "registered, trailing slash", args: []string{"-r", "@/svc/"}, setup: link("@/svc", "svc")},
-		{name: "registered under a name", args: []string{"-r", "@/svc", "web"}, setup: link("@/svc", "web")},
+		{name: "registered, with a logger", args: []string{"-r", "@/svc"}, setup: linked("@/svc", "service/svc")},
+		{name: "registered, without a logger", args: []string{"--remove", "@/plain"}, setup: linked("@/plain", "service/plain")},
+		{name: "registered, trailing slash", args: []string{"-r", "@/svc/"}, setup: linked("@/svc", "service/svc")},
+		{name: "registered under a name", args: []string{"-r", "@/svc", "web"}, setup: linked("@/svc", "service/web")},
 		{name: "registered, supervise left behind", args: []string{"-r", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				link("@/svc", "svc")(t, root, s)
-				superviseOnce(t, s, filepath.Join(root, "svc"))
-			}},
+			setup: steps(linked("@/svc", "service/svc"), stopped("svc"))},
 		{name: "not registered", args: []string{"-r", "@/svc"}},
 		{name: "a directory, not a link", args: []string{"-r", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) { os.Mkdir(filepath.Join(root, "service/svc"), 0o755) }},
-		{name: "a link elsewhere", args: []string{"-r", "@/svc"}, setup: link("@/other", "svc")},
-		{name: "a relative link to the same directory", args: []string{"-r", "@/svc"}, setup: link("../svc", "svc")},
-		{name: "a dangling link", args: []string{"-r", "@/svc"}, setup: link("@/gone", "svc")},
+			setup: made("service/svc")},
+		{name: "a link elsewhere", args: []string{"-r", "@/svc"}, setup: linked("@/other", "service/svc")},
+		{name: "a relative link to the same directory", args: []string{"-r", "@/svc"}, setup: linked("../svc", "service/svc")},
+		{name: "a dangling link", args: []string{"-r", "@/svc"}, setup: linked("@/gone", "service/svc")},
 		{name: "scanned directory missing", args: []string{"-r", "@/svc"}, env: []string{"SVDIR=@/nothing"}},
 	})
 }
@@ -531,67 +555,33 @@ func etcDir(t *testing.T) string {
 
 func TestUpdateServiceAddUnderEtcLinksSuperviseLikeDebian(t *testing.T) {
 	root := etcDir(t)
-	mkdir := func(p string) func(t *testing.T, root string, s usSide) {
-		return func(t *testing.T, root string, s usSide) {
-			if err := os.MkdirAll(filepath.Join(root, p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	compareUpdateService(t, root, []usCase{
 		{name: "with a logger", args: []string{"-a", "@/svc"}},
 		{name: "with a logger, under a name", args: []string{"--add", "@/svc/", "web"}},
 		{name: "without a logger", args: []string{"-a", "@/plain"}},
 		{name: "log is a file", args: []string{"-a", "@/plain"},
-			setup: func(t *testing.T, root string, s usSide) {
-				os.WriteFile(filepath.Join(root, "plain/log"), nil, 0o644)
-			}},
+			setup: written("plain/log", "")},
 		{name: "log is a link to a directory", args: []string{"-a", "@/plain"},
-			setup: func(t *testing.T, root string, s usSide) {
-				mkdir("logdir")(t, root, s)
-				symlink(t, "../logdir", filepath.Join(root, "plain/log"))
-			}},
+			setup: steps(made("logdir"), linked("../logdir", "plain/log"))},
 		{name: "supervise/ left by a stopped supervise", args: []string{"-a", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				superviseOnce(t, s, filepath.Join(root, "svc"))
-				superviseOnce(t, s, filepath.Join(root, "svc/log"))
-			}},
+			setup: stopped("svc", "svc/log")},
 		{name: "supervise a link already", args: []string{"-a", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				mkdir("state")(t, root, s)
-				symlink(t, "../state", filepath.Join(root, "svc/supervise"))
-			}},
+			setup: steps(made("state"), linked("../state", "svc/supervise"))},
 		{name: "supervise a dangling link", args: []string{"-a", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				symlink(t, filepath.Join(root, "gone"), filepath.Join(root, "svc/supervise"))
-			}},
+			setup: linked("@/gone", "svc/supervise")},
 		{name: "only log/supervise not a link", args: []string{"-a", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				symlink(t, "/var/lib/supervise/svc", filepath.Join(root, "svc/supervise"))
-				mkdir("svc/log/supervise")(t, root, s)
-			}},
+			setup: steps(linked("/var/lib/supervise/svc", "svc/supervise"), made("svc/log/supervise"))},
 		{name: "a supervise file, not a directory", args: []string{"-a", "@/plain"},
-			setup: func(t *testing.T, root string, s usSide) {
-				os.WriteFile(filepath.Join(root, "plain/supervise"), []byte("x"), 0o644)
-			}},
+			setup: written("plain/supervise", "x")},
 		{name: "already added: supervise/ left alone", args: []string{"-a", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				mkdir("svc/supervise")(t, root, s)
-				symlink(t, filepath.Join(root, "svc"), filepath.Join(root, "service/svc"))
-			}},
+			setup: steps(made("svc/supervise"), linked("@/svc", "service/svc"))},
 		{name: "name points elsewhere: supervise/ left alone", args: []string{"-a", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				mkdir("svc/supervise")(t, root, s)
-				symlink(t, filepath.Join(root, "other"), filepath.Join(root, "service/svc"))
-			}},
+			setup: steps(made("svc/supervise"), linked("@/other", "service/svc"))},
 		// Both make the links, then fail in ln.
 		{name: "scanned directory missing", args: []string{"-a", "@/svc"}, env: []string{"SVDIR=@/nothing"}},
 		{name: "remove leaves the links", args: []string{"-r", "@/svc"},
-			setup: func(t *testing.T, root string, s usSide) {
-				symlink(t, "/var/lib/supervise/svc", filepath.Join(root, "svc/supervise"))
-				symlink(t, "/var/lib/supervise/svc.log", filepath.Join(root, "svc/log/supervise"))
-				symlink(t, filepath.Join(root, "svc"), filepath.Join(root, "service/svc"))
-			}},
+			setup: steps(linked("/var/lib/supervise/svc", "svc/supervise"),
+				linked("/var/lib/supervise/svc.log", "svc/log/supervise"), linked("@/svc", "service/svc"))},
 	})
 }
 
@@ -605,7 +595,7 @@ func TestUpdateServiceAddRefusesSupervisedDirectory(t *testing.T) {
 	running := func(t *testing.T, root string, s usSide) {
 		startSupervise(t, s, filepath.Join(root, "svc"))
 	}
-	check := func(name string) func(t *testing.T, root string, s usSide, r usResult) {
+	check := func(name string) usCheck {
 		return func(t *testing.T, root string, s usSide, r usResult) {
 			link := filepath.Join(root, "service", name)
 			_, linkErr := os.Lstat(link)
@@ -655,11 +645,9 @@ func TestUpdateServiceAddRefusesSupervisedDirectory(t *testing.T) {
 func TestUpdateServiceAddRefusesDanglingLinkBeforeChanging(t *testing.T) {
 	root := etcDir(t)
 	compareUpdateService(t, root, []usCase{{
-		name: "dangling link under the name",
-		args: []string{"-a", "@/svc"},
-		setup: func(t *testing.T, root string, s usSide) {
-			symlink(t, filepath.Join(root, "gone"), filepath.Join(root, "service/svc"))
-		},
+		name:  "dangling link under the name",
+		args:  []string{"-a", "@/svc"},
+		setup: linked("@/gone", "service/svc"),
 		differs: func(t *testing.T, root string, s usSide, r usResult) {
 			link := filepath.Join(root, "service/svc")
 			_, err := os.Lstat(filepath.Join(root, "svc/supervise"))
@@ -684,12 +672,7 @@ func TestUpdateServiceAddRefusesDanglingLinkBeforeChanging(t *testing.T) {
 func TestUpdateServicePassesPathsAfterDoubleDash(t *testing.T) {
 	root := t.TempDir()
 	testkit.KillAllAtCleanup(t, []string{root})
-	dashed := func(t *testing.T, root string, s usSide) {
-		if err := os.Mkdir(filepath.Join(root, "-j"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		symlink(t, filepath.Join(root, "svc"), filepath.Join(root, "-j/svc"))
-	}
+	dashed := steps(made("-j"), linked("@/svc", "-j/svc"))
 	compareUpdateService(t, root, []usCase{
 		{name: "list", args: []string{"-l"}, env: []string{"SVDIR=-j"}, setup: dashed,
 			differs: func(t *testing.T, root string, s usSide, r usResult) {
