@@ -248,7 +248,7 @@ func TestDebInstallUpgradeRemovePurgeInChroot(t *testing.T) {
 	}
 	for _, p := range []string{"/usr/bin/svscan", "/etc/init.d/svscan", "/etc/default/svscan",
 		"/lib/systemd/system/svscan.service", "/etc/systemd/system/multi-user.target.wants/svscan.service",
-		"/etc/rc2.d/S01svscan", "/etc/rc0.d/K01svscan"} {
+		"/etc/rc2.d/S01svscan", "/etc/rc0.d/K01svscan", "/usr/sbin/update-service", "/var/lib/supervise"} {
 		if !exists(dir, p) {
 			t.Errorf("after install: no %s", p)
 		}
