@@ -61,6 +61,44 @@ func startBoot(t *testing.T, cmd *exec.Cmd, dirs ...string) int {
 	return cmd.Process.Pid
 }
 
+// needNamespace skips the test without unshare(1), chroot(8) or root,
+// and returns the two programs' paths.
+func needNamespace(t *testing.T) (unshare, chroot string) {
+	unshare, err1 := exec.LookPath("unshare")
+	chroot, err2 := exec.LookPath("chroot")
+	if err1 != nil || err2 != nil || os.Geteuid() != 0 {
+		t.Skip("needs unshare(1), chroot(8) and root")
+	}
+	return unshare, chroot
+}
+
+// bootInNamespace runs "svscanboot ARGS" in a private mount namespace
+// whose / is a tmpfs holding the host's /usr, /etc, /dev, /proc, /tmp and
+// library directories, dir on /service and our programs (bootBin) on
+// /usr/local/bin, which comes before /usr/bin in svscanboot's PATH; the
+// host's / is not touched. It returns svscanboot's pid and what the
+// set-up wrote.
+func bootInNamespace(t *testing.T, dir string, args ...string) (int, *strings.Builder) {
+	unshare, chroot := needNamespace(t)
+	root := t.TempDir()
+	script := `set -e
+mount -t tmpfs tmpfs "$ROOT"
+for d in usr etc dev proc tmp; do mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; done
+for d in bin sbin lib lib32 lib64 libx32; do
+	if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$ROOT/$d"
+	elif [ -d "/$d" ]; then mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; fi
+done
+mkdir "$ROOT/service"
+mount --bind "$SERVICE" "$ROOT/service"
+mount --bind "$BIN" "$ROOT/usr/local/bin"
+exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot "$@"`
+	cmd := exec.Command(unshare, append([]string{"-m", "--propagation", "private", "/bin/sh", "-c", script, "sh"}, args...)...)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "ROOT=" + root, "SERVICE=" + dir, "BIN=" + bootBin(t), "CHROOT=" + chroot}
+	setup := &strings.Builder{}
+	cmd.Stderr = setup
+	return startBoot(t, cmd, dir, root), setup
+}
+
 // TestSvscanbootRunsThePipelineOf076 runs svscanboot in a private mount
 // namespace where our programs are bind-mounted on /usr/local/bin, which
 // comes before /usr/bin in svscanboot's fixed PATH. It checks every step
@@ -172,12 +210,7 @@ func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 // the supervise of a service and the one of its log left over from an
 // earlier svscan, as 0.76's script does.
 func TestSvscanbootDefaultsToServiceAndStopsLeftoverLoggers(t *testing.T) {
-	unshare, err1 := exec.LookPath("unshare")
-	chroot, err2 := exec.LookPath("chroot")
-	if err1 != nil || err2 != nil || os.Geteuid() != 0 {
-		t.Skip("needs unshare(1), chroot(8) and root")
-	}
-	bin := bootBin(t)
+	needNamespace(t)
 	dir := t.TempDir()
 	x := makeService(t, filepath.Join(dir, "x"), sleeper, "#!/bin/sh\nexec cat > out\n")
 	xlog := filepath.Join(x, "log")
@@ -189,23 +222,7 @@ func TestSvscanbootDefaultsToServiceAndStopsLeftoverLoggers(t *testing.T) {
 
 	_, err := os.Lstat("/service")
 	hostHasService := err == nil
-	root := t.TempDir()
-	script := `set -e
-mount -t tmpfs tmpfs "$ROOT"
-for d in usr etc dev proc tmp; do mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; done
-for d in bin sbin lib lib32 lib64 libx32; do
-	if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$ROOT/$d"
-	elif [ -d "/$d" ]; then mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; fi
-done
-mkdir "$ROOT/service"
-mount --bind "$SERVICE" "$ROOT/service"
-mount --bind "$BIN" "$ROOT/usr/local/bin"
-exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot`
-	cmd := exec.Command(unshare, "-m", "--propagation", "private", "/bin/sh", "-c", script)
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "ROOT=" + root, "SERVICE=" + dir, "BIN=" + bin, "CHROOT=" + chroot}
-	var setup strings.Builder
-	cmd.Stderr = &setup
-	boot := startBoot(t, cmd, dir, root)
+	boot, setup := bootInNamespace(t, dir)
 
 	for i, done := range leftovers {
 		select {
@@ -250,12 +267,7 @@ exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot`
 // earlier svscan keep running, and the new svscan takes them over (no
 // second supervise, no restart). Same namespace as the test above.
 func TestSvscanbootKeepLeavesLeftoversRunning(t *testing.T) {
-	unshare, err1 := exec.LookPath("unshare")
-	chroot, err2 := exec.LookPath("chroot")
-	if err1 != nil || err2 != nil || os.Geteuid() != 0 {
-		t.Skip("needs unshare(1), chroot(8) and root")
-	}
-	bin := bootBin(t)
+	needNamespace(t)
 	dir := t.TempDir()
 	addMarker(t, dir)
 	x := makeService(t, filepath.Join(dir, "x"), sleeper, "#!/bin/sh\nexec cat > out\n")
@@ -264,23 +276,7 @@ func TestSvscanbootKeepLeavesLeftoversRunning(t *testing.T) {
 	oldRun := waitUp(t, x, time.Second)
 	oldLog := waitUp(t, xlog, time.Second)
 
-	root := t.TempDir()
-	script := `set -e
-mount -t tmpfs tmpfs "$ROOT"
-for d in usr etc dev proc tmp; do mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; done
-for d in bin sbin lib lib32 lib64 libx32; do
-	if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$ROOT/$d"
-	elif [ -d "/$d" ]; then mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; fi
-done
-mkdir "$ROOT/service"
-mount --bind "$SERVICE" "$ROOT/service"
-mount --bind "$BIN" "$ROOT/usr/local/bin"
-exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot -k /service`
-	cmd := exec.Command(unshare, "-m", "--propagation", "private", "/bin/sh", "-c", script)
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "ROOT=" + root, "SERVICE=" + dir, "BIN=" + bin, "CHROOT=" + chroot}
-	var setup strings.Builder
-	cmd.Stderr = &setup
-	boot := startBoot(t, cmd, dir, root)
+	boot, setup := bootInNamespace(t, dir, "-k", "/service")
 
 	var scan proc
 	testkit.Eventually(t, 10*time.Second, func() bool {
