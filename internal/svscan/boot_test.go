@@ -72,6 +72,26 @@ func needNamespace(t *testing.T) (unshare, chroot string) {
 	return unshare, chroot
 }
 
+// svscanBelow waits for the svscan that svscanboot boot starts, which must
+// scan /service, and returns it.
+func svscanBelow(t *testing.T, boot int, setup *strings.Builder) proc {
+	t.Helper()
+	var scan proc
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		for _, c := range children(boot) {
+			if filepath.Base(c.argv[0]) == "svscan" {
+				scan = c
+				return true
+			}
+		}
+		return false
+	}, "no svscan below svscanboot: %v; setup: %s", children(boot), setup.String())
+	if strings.Join(scan.argv, " ") != "svscan /service" {
+		t.Errorf("svscan argv %q, want [svscan /service]", scan.argv)
+	}
+	return scan
+}
+
 // bootInNamespace runs "svscanboot ARGS" in a private mount namespace
 // whose / is a tmpfs holding the host's /usr, /etc, /dev, /proc, /tmp and
 // library directories, dir on /service and our programs (bootBin) on
@@ -231,19 +251,7 @@ func TestSvscanbootDefaultsToServiceAndStopsLeftoverLoggers(t *testing.T) {
 			t.Fatalf("svc -dx did not stop the leftover supervise of %s; setup: %s", []string{"x", "x/log"}[i], setup.String())
 		}
 	}
-	var scan proc
-	testkit.Eventually(t, 10*time.Second, func() bool {
-		for _, c := range children(boot) {
-			if filepath.Base(c.argv[0]) == "svscan" {
-				scan = c
-				return true
-			}
-		}
-		return false
-	}, "no svscan below svscanboot: %v; setup: %s", children(boot), setup.String())
-	if strings.Join(scan.argv, " ") != "svscan /service" {
-		t.Errorf("svscan argv %q, want [svscan /service]", scan.argv)
-	}
+	scan := svscanBelow(t, boot, setup)
 	// The svscan in the namespace runs x and x/log afresh from /service.
 	testkit.Eventually(t, 20*time.Second, func() bool {
 		rec, ok := status(x)
@@ -278,19 +286,7 @@ func TestSvscanbootKeepLeavesLeftoversRunning(t *testing.T) {
 
 	boot, setup := bootInNamespace(t, dir, "-k", "/service")
 
-	var scan proc
-	testkit.Eventually(t, 10*time.Second, func() bool {
-		for _, c := range children(boot) {
-			if filepath.Base(c.argv[0]) == "svscan" {
-				scan = c
-				return true
-			}
-		}
-		return false
-	}, "no svscan below svscanboot: %v; setup: %s", children(boot), setup.String())
-	if strings.Join(scan.argv, " ") != "svscan /service" {
-		t.Errorf("svscan argv %q, want [svscan /service]", scan.argv)
-	}
+	scan := svscanBelow(t, boot, setup)
 	// svscan's warnings reach readproctitle's title: once it has shown
 	// the marker's warning of a scan started after ALRM, svscan has
 	// looked at x twice.
