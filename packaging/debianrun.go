@@ -11,8 +11,8 @@ import (
 const debianRunDoc = "/usr/share/doc/daemontools-run"
 
 // addDebianRun adds to the .deb every path of Debian's daemontools-run
-// (1:0.76-8.1) that update-service does not already account for: its two
-// directories, its unit name and the files of its documentation
+// (1:0.76-8.1) that update-service and /var/lib/supervise (layout.go) do
+// not already account for: /etc/service, its unit name and the files of its documentation
 // directory.  Owning every one of them makes dpkg note daemontools-run's
 // "disappearance" when daemontools-go is unpacked over it, instead of
 // removing it: only its postrm runs, with "disappear", and does nothing,
@@ -21,7 +21,6 @@ const debianRunDoc = "/usr/share/doc/daemontools-run"
 // the package and links to ours.
 func addDebianRun(add func(from, to, typ, packager string, mode os.FileMode), src string) {
 	add("", "/etc/service", files.TypeDir, "deb", 0o755)
-	add("", "/var/lib/supervise", files.TypeDir, "deb", 0o755)
 	add(filepath.Join(src, "init/daemontools-run.service"), "/lib/systemd/system/daemontools-run.service", files.TypeFile, "deb", 0o644)
 	add("", debianRunDoc, files.TypeDir, "deb", 0o755)
 	add(filepath.Join(src, "packaging/daemontools-run/README.Debian"), debianRunDoc+"/README.Debian", files.TypeFile, "deb", 0o644)

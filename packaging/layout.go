@@ -198,8 +198,16 @@ func layout(src, bin, stage string, inv inventory) files.Contents {
 	// /usr/share/licenses.
 	for _, m := range inv.manPages {
 		add(filepath.Join(stage, m.staged()), m.installed(), files.TypeFile, "deb", 0o644)
-		add(filepath.Join(stage, m.staged()), m.installed(), files.TypeRPMDoc, "rpm", 0o644)
+		if !m.debOnly() {
+			add(filepath.Join(stage, m.staged()), m.installed(), files.TypeRPMDoc, "rpm", 0o644)
+		}
 	}
+	// daemontools-run's tool, and the directory its /etc/ rule links
+	// supervise/ into, as that package ships it.
+	for _, s := range debianScripts {
+		add(filepath.Join(src, "init", s), "/usr/sbin/"+s, files.TypeFile, "deb", 0o755)
+	}
+	add("", "/var/lib/supervise", files.TypeDir, "deb", 0o755)
 	// Owned explicitly, or rpm -e would leave them behind.
 	add("", docDir, files.TypeDir, "", 0o755)
 	add("", licenseDir, files.TypeDir, "rpm", 0o755)

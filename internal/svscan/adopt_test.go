@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,26 +46,10 @@ func takeoverTree(t *testing.T) (svc string, s *scan, main, log int) {
 }
 
 // checkCount checks that the log files in dir hold 0, 1, 2, ... with no
-// gap and no repeat, and returns how many.
+// gap and no repeat (checkNumbers' test), and returns how many.
 func checkCount(t *testing.T, dir string) int {
 	t.Helper()
-	want := 0
-	for _, f := range logFiles(dir) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.SplitAfter(string(b), "\n") {
-			if line == "" {
-				continue
-			}
-			if line != strconv.Itoa(want)+"\n" {
-				t.Fatalf("%s: line %q where %d was expected; files:\n%s", f, line, want, describeLog(dir))
-			}
-			want++
-		}
-	}
-	return want
+	return countNumbers(t, dir)
 }
 
 // TestSvscanTakesOverARunningTree: supervise processes left running by

@@ -24,12 +24,14 @@ esac
 # svscan.env, which the unit and the init script read before the
 # administrator's settings.  A /service tree is left as it is: whatever
 # started an svscan on it before starts ours on it now.
+# The decision is recorded once (/service elsewhere), so that
+# update-service, which reads it, registers services where svscan looks.
 state=/var/lib/daemontools-go
 from_debian=no
 if [ -e "$state/replacing-daemontools-run" ]; then
 	rm -f "$state/replacing-daemontools-run"
 	from_debian=yes
-	if [ ! -e "$state/svscan.env" ]; then
+	if [ ! -e "$state/svscan.env" ] || ! grep -q '^SVSCAN_DIR=/etc/service$' "$state/svscan.env"; then
 		printf '%s\n' "# Written by daemontools-go's postinst: it replaced Debian's daemontools-run," \
 			"# whose svscan scanned /etc/service.  SVSCAN_DIR in /etc/default/svscan" \
 			"# overrides this file." "SVSCAN_DIR=/etc/service" >"$state/svscan.env"
@@ -38,6 +40,11 @@ if [ -e "$state/replacing-daemontools-run" ]; then
 	if [ -d /service ] && [ ! -L /service ]; then
 		echo "daemontools-go: /service is left as it is; an svscan started on it by other means goes on running it."
 	fi
+elif [ ! -e "$state/svscan.env" ]; then
+	mkdir -p "$state"
+	printf '%s\n' "# Written by daemontools-go's postinst: the directory svscan scans unless" \
+		"# SVSCAN_DIR in /etc/default/svscan (or /etc/sysconfig/svscan) says otherwise." \
+		"SVSCAN_DIR=/service" >"$state/svscan.env"
 fi
 
 SVSCAN_DIR=/service
