@@ -125,6 +125,9 @@ take_over_systemd() {
 		n=$((n + 1))
 	done
 	systemctl stop daemontools-run.service || :
+	# Its main process, Debian's svscanboot, ended by TERM: that is how
+	# it stops, not a failure to report.
+	systemctl reset-failed daemontools-run.service 2>/dev/null || :
 }
 
 # take_over_inittab: sysvinit runs Debian's svscanboot from the inittab
