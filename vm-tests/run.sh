@@ -744,7 +744,7 @@ FAIL $v C4-$when shutdown $n: the hook reported nothing"
 $lines
 EOF
 	if [ $vfail = 0 ]; then say "$v: PASS"; else
-		say "$v: FAIL (console logs: $(for n in $(boots_of "$v"); do printf '%s ' "$d/console$n.log"; done))"
+		say "$v: FAIL (console logs:$(for n in $(boots_of "$v"); do printf ' %s' "$d/console$n.log"; done))"
 		for n in $(boots_of "$v"); do
 			tail -n 25 "$d/console$n.log" 2>/dev/null | tr -d '\r' | sed "s|^|    console$n: |"
 		done
