@@ -8,10 +8,11 @@
 //
 // The parsers take bytes and allocate nothing: supervise reads the
 // files at every start or stop of a service with raw system calls into
-// buffers on its stack.
+// buffers on its stack. StopBound reads the files itself, for svscan.
 package svconf
 
 import (
+	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -192,4 +193,36 @@ func skipBlank(b []byte) []byte {
 		b = b[1:]
 	}
 	return b
+}
+
+// StopBound is how long the service in dir may take, by its own files,
+// to stop after a down command: timeout-kill, plus timeout-finish
+// (DefaultTimeoutFinish when absent) when it has a ./finish. It is 0
+// when the directory has no timeout-kill (or 0 there): the service's
+// stop is then not bounded by supervise, and svscan's shutdown applies
+// its own deadline.
+func StopBound(dir string) time.Duration {
+	kill := readMillisFile(dir+"/"+TimeoutKill, 0)
+	if kill == 0 {
+		return 0
+	}
+	if _, err := os.Stat(dir + "/" + Finish); err == nil {
+		finish := readMillisFile(dir+"/"+TimeoutFinish, DefaultTimeoutFinish)
+		if finish == 0 {
+			return 0 // ./finish may run for ever
+		}
+		kill += finish
+	}
+	return time.Duration(kill) * time.Millisecond
+}
+
+func readMillisFile(path string, def int) int {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) > MaxFileSize {
+		return def
+	}
+	if ms, ok := ParseMillis(b); ok {
+		return ms
+	}
+	return def
 }
