@@ -248,7 +248,7 @@ func TestDebInstallUpgradeRemovePurgeInChroot(t *testing.T) {
 	}
 	for _, p := range []string{"/usr/bin/svscan", "/etc/init.d/svscan", "/etc/default/svscan",
 		"/lib/systemd/system/svscan.service", "/etc/systemd/system/multi-user.target.wants/svscan.service",
-		"/etc/rc2.d/S01svscan", "/etc/rc0.d/K01svscan"} {
+		"/etc/rc2.d/S01svscan", "/etc/rc0.d/K01svscan", "/usr/sbin/update-service", "/var/lib/supervise"} {
 		if !exists(dir, p) {
 			t.Errorf("after install: no %s", p)
 		}
@@ -287,7 +287,7 @@ func TestDebInstallUpgradeRemovePurgeInChroot(t *testing.T) {
 	added, _ := diff(before, snapshot(t, dir))
 	for _, p := range added {
 		if !strings.HasPrefix(p, "/etc/") && p != "/service" && !strings.HasPrefix(p, "/var/lib/systemd/deb-systemd-helper-") &&
-			p != filepath.Dir(madeDirs) && p != madeDirs {
+			p != filepath.Dir(madeDirs) && p != madeDirs && p != filepath.Dir(madeDirs)+"/svscan.env" {
 			t.Errorf("after remove: %s left, which is not configuration", p)
 		}
 	}

@@ -20,6 +20,12 @@ var programs = []string{
 	"setuidgid", "envuidgid", "envdir", "softlimit", "setlock",
 }
 
+// debianScripts are the programs of Debian's daemontools-run that the .deb
+// ships, because it replaces that package: shell scripts from init/,
+// installed in /usr/sbin, each with its section 8 page.  RPM distributions
+// have no daemontools-run, so the .rpm ships neither script nor page.
+var debianScripts = []string{"update-service"}
+
 // overviewPage is the page that is not about one program.
 const overviewPage = "daemontools.7"
 
@@ -27,6 +33,13 @@ const overviewPage = "daemontools.7"
 type manPage string
 
 func (m manPage) section() string { return strings.TrimPrefix(filepath.Ext(string(m)), ".") }
+
+// debOnly reports whether the page is one of debianScripts', which the
+// .rpm does not ship.
+func (m manPage) debOnly() bool {
+	name, ok := strings.CutSuffix(string(m), ".8")
+	return ok && slices.Contains(debianScripts, name)
+}
 
 // staged is where writeStage puts the gzipped page, relative to the stage.
 func (m manPage) staged() string { return "man/man" + m.section() + "/" + string(m) + ".gz" }
@@ -84,10 +97,11 @@ func takeInventory(bin, manDir string, partial bool) (inventory, error) {
 	return inv, nil
 }
 
-// requiredPages are NAME.8 for every program and the overview page.
+// requiredPages are NAME.8 for every program and Debian script, and the
+// overview page.
 func requiredPages() []manPage {
 	pages := []manPage{overviewPage}
-	for _, p := range programs {
+	for _, p := range slices.Concat(programs, debianScripts) {
 		pages = append(pages, manPage(p+".8"))
 	}
 	return pages

@@ -73,6 +73,32 @@ var rpmRelations = struct{ provides, obsoletes []string }{
 	obsoletes: []string{"daemontools < 0.76.1", "daemontools-toaster < 0.76.1"},
 }
 
+// debRelations are the .deb's relations to Debian's daemontools (the
+// programs, no maintainer scripts) and daemontools-run (/etc/service, its
+// unit or inittab line, update-service).  Both are provided at a version
+// above Debian's 1:0.76-8.1, which satisfies daemontools-run's "Depends:
+// daemontools (>> 1:0.76)" and every versioned dependency on either name.
+// daemontools is conflicted with and replaced: removing it runs no script.
+// daemontools-run is only replaced, never conflicted with: removing it
+// would run its prerm, which stops daemontools-run.service (under systemd
+// that kills every service and logger of the tree at once), and its
+// postrm, which runs svc -dx on the whole tree under sysvinit.  The
+// package ships every file daemontools-run has (update-service, its page,
+// the unit name, the documentation directory's files), so dpkg finds
+// daemontools-run "disappeared" when ours is unpacked: it runs only its
+// postrm with "disappear", which does nothing, and the running tree is
+// taken over by postinst (daemontools(7), SWITCHING FROM DEBIAN'S
+// DAEMONTOOLS).
+var debRelations = struct{ provides, conflicts, replaces []string }{
+	provides:  []string{"daemontools (= " + debProvidedVersion + ")", "daemontools-run (= " + debProvidedVersion + ")"},
+	conflicts: []string{"daemontools"},
+	replaces:  []string{"daemontools", "daemontools-run"},
+}
+
+// debProvidedVersion is the version at which the .deb provides Debian's
+// package names.
+const debProvidedVersion = "1:0.76-9"
+
 // scriptletRequires is what the scriptlets cannot run without: the
 // interpreter and coreutils (mkdir, chmod, dirname, sort, rmdir, rm).
 // systemctl, chkconfig and service are called only when present.  nfpm
@@ -86,7 +112,6 @@ var scriptletRequires = []string{"/bin/sh", "coreutils"}
 // the build (GOARCH, GOARM appended for arm), which nfpm turns into each
 // format's: arm7 is armhf in a .deb and armv7hl in an .rpm.
 func config(src, version, arch string, mtime time.Time, contents files.Contents) nfpm.Config {
-	relations := []string{"daemontools", "daemontools-run"}
 	return nfpm.Config{
 		Info: nfpm.Info{
 			Name:          packageName,
@@ -114,9 +139,17 @@ func config(src, version, arch string, mtime time.Time, contents files.Contents)
 		},
 		Overrides: map[string]*nfpm.Overridables{
 			"deb": {
-				Conflicts: relations,
-				Replaces:  relations,
-				Provides:  relations,
+				// preinst: only dpkg can tell that daemontools-run is
+				// being replaced (the .rpm has no %pre).
+				Scripts: nfpm.Scripts{
+					PreInstall:  filepath.Join(src, "packaging/scripts/preinstall.sh"),
+					PostInstall: filepath.Join(src, "packaging/scripts/postinstall.sh"),
+					PreRemove:   filepath.Join(src, "packaging/scripts/preremove.sh"),
+					PostRemove:  filepath.Join(src, "packaging/scripts/postremove.sh"),
+				},
+				Conflicts: debRelations.conflicts,
+				Replaces:  debRelations.replaces,
+				Provides:  debRelations.provides,
 				// GOAMD64's baseline on amd64, as GoReleaser writes it
 				// (and cannot be told not to): the same control file
 				// either way.
@@ -165,8 +198,16 @@ func layout(src, bin, stage string, inv inventory) files.Contents {
 	// /usr/share/licenses.
 	for _, m := range inv.manPages {
 		add(filepath.Join(stage, m.staged()), m.installed(), files.TypeFile, "deb", 0o644)
-		add(filepath.Join(stage, m.staged()), m.installed(), files.TypeRPMDoc, "rpm", 0o644)
+		if !m.debOnly() {
+			add(filepath.Join(stage, m.staged()), m.installed(), files.TypeRPMDoc, "rpm", 0o644)
+		}
 	}
+	// daemontools-run's tool, and the directory its /etc/ rule links
+	// supervise/ into, as that package ships it.
+	for _, s := range debianScripts {
+		add(filepath.Join(src, "init", s), "/usr/sbin/"+s, files.TypeFile, "deb", 0o755)
+	}
+	add("", "/var/lib/supervise", files.TypeDir, "deb", 0o755)
 	// Owned explicitly, or rpm -e would leave them behind.
 	add("", docDir, files.TypeDir, "", 0o755)
 	add("", licenseDir, files.TypeDir, "rpm", 0o755)
@@ -178,6 +219,7 @@ func layout(src, bin, stage string, inv inventory) files.Contents {
 	add(filepath.Join(src, "packaging/licenses/Apache-2.0"), licenseDir+"/Apache-2.0", files.TypeRPMLicense, "rpm", 0o644)
 	add(filepath.Join(stage, "doc/changelog.Debian.gz"), docDir+"/changelog.Debian.gz", files.TypeFile, "deb", 0o644)
 	add(filepath.Join(src, "packaging/lintian-overrides"), "/usr/share/lintian/overrides/"+packageName, files.TypeFile, "deb", 0o644)
+	addDebianRun(add, src)
 	for _, format := range []string{"deb", "rpm"} {
 		p := paths[format]
 		add(filepath.Join(src, "init/svscan.service"), path.Join(p.unitDir, "svscan.service"), files.TypeFile, format, 0o644)

@@ -152,7 +152,8 @@ func command(within time.Duration, name string, args ...string) (string, error) 
 
 // wantFiles lists what both packages ship: every program in /usr/bin and
 // its page, the overview page, the rc.local snippet and the copyright file
-// (the .rpm's in rpm's licence directory).  The seventeen names are the truth: a missing program or page
+// (the .rpm's in rpm's licence directory); the .deb also daemontools-run's
+// scripts in /usr/sbin and their pages.  The seventeen names are the truth: a missing program or page
 // fails here.
 func wantFiles(format string) []string {
 	want := []string{
@@ -166,6 +167,11 @@ func wantFiles(format string) []string {
 	}
 	for _, p := range programs {
 		want = append(want, "/usr/bin/"+p, "/usr/share/man/man8/"+p+".8.gz")
+	}
+	if format == "deb" {
+		for _, p := range debianScripts {
+			want = append(want, "/usr/sbin/"+p, "/usr/share/man/man8/"+p+".8.gz")
+		}
 	}
 	return want
 }
@@ -214,11 +220,17 @@ func TestDebShipsEveryProgramAndManPage(t *testing.T) {
 		"/etc/default/svscan":                               "-rw-r--r--",
 		"/usr/share/doc/daemontools-go/changelog.Debian.gz": "-rw-r--r--",
 		"/usr/share/lintian/overrides/daemontools-go":       "-rw-r--r--",
+		"/usr/sbin/update-service":                          "-rwxr-xr-x",
 	})
 	for p := range files {
 		if strings.HasPrefix(p, "/service") || strings.HasPrefix(p, "/etc/sysconfig") || strings.HasPrefix(p, "/usr/lib/systemd") {
 			t.Errorf("deb ships %s", p)
 		}
+	}
+	// daemontools-run's state directory for services under /etc/
+	// (update-service(8)), empty, as that package ships it.
+	if out := output(t, time.Minute, "dpkg-deb", "-c", debPath(dist, testVersion)); !regexp.MustCompile(`(?m)^drwxr-xr-x root/root +0 .* \./var/lib/supervise/$`).MatchString(out) {
+		t.Errorf("deb lacks the directory /var/lib/supervise/ (0755, root):\n%s", out)
 	}
 }
 
@@ -228,9 +240,9 @@ func TestDebControlReplacesDaemontools(t *testing.T) {
 	for field, want := range map[string]string{
 		"Package":   "daemontools-go",
 		"Version":   testVersion + "-1",
-		"Conflicts": "daemontools, daemontools-run",
+		"Conflicts": "daemontools",
 		"Replaces":  "daemontools, daemontools-run",
-		"Provides":  "daemontools, daemontools-run",
+		"Provides":  "daemontools (= 1:0.76-9), daemontools-run (= 1:0.76-9)",
 	} {
 		if got := strings.TrimSpace(output(t, time.Minute, "dpkg-deb", "-f", deb, field)); got != want {
 			t.Errorf("%s: %q, want %q", field, got, want)
@@ -247,7 +259,7 @@ func TestDebControlReplacesDaemontools(t *testing.T) {
 	if want := []string{"/etc/default/svscan", "/etc/init.d/svscan"}; !slices.Equal(got, want) {
 		t.Errorf("conffiles %q, want %q", got, want)
 	}
-	for _, s := range []string{"postinst", "prerm", "postrm"} {
+	for _, s := range []string{"preinst", "postinst", "prerm", "postrm"} {
 		if _, err := os.Stat(filepath.Join(tmp, s)); err != nil {
 			t.Errorf("no %s: %v", s, err)
 		}
@@ -353,6 +365,13 @@ func TestRpmShipsEveryProgramAndManPage(t *testing.T) {
 			t.Errorf("rpm ships %s", p)
 		}
 	}
+	// daemontools-run's script, its page and its state directory are the
+	// .deb's alone (inventory.go, debianScripts).
+	for _, p := range listed {
+		if strings.HasPrefix(p, "/usr/sbin") || strings.HasPrefix(p, "/var/lib/supervise") || strings.Contains(p, "update-service") {
+			t.Errorf("rpm ships %s", p)
+		}
+	}
 }
 
 // TestRpmRelationsAndScripts checks the .rpm's relations: the names RPM
@@ -425,8 +444,9 @@ func TestEveryProgramHasLintCleanManPage(t *testing.T) {
 func TestShellScriptsArePOSIXShellcheckClean(t *testing.T) {
 	shellcheck := need(t, "shellcheck")
 	scripts, _ := filepath.Glob(filepath.Join(src, "packaging/scripts/*.sh"))
-	scripts = append(scripts, filepath.Join(src, "init/svscan.init"), filepath.Join(src, "init/rc.local.svscan"))
-	if len(scripts) != 5 {
+	scripts = append(scripts, filepath.Join(src, "init/svscan.init"), filepath.Join(src, "init/rc.local.svscan"),
+		filepath.Join(src, "init/update-service"))
+	if len(scripts) != 7 {
 		t.Fatalf("scripts: %q", scripts)
 	}
 	if out, err := command(time.Minute, shellcheck, append([]string{"-s", "sh"}, scripts...)...); err != nil {
@@ -489,7 +509,7 @@ func TestUnitNotifiesAndStopsSvscanFirst(t *testing.T) {
 		"Service.Type":            {"notify"},
 		"Service.KillMode":        {"mixed"},
 		"Service.Restart":         {"always"},
-		"Service.EnvironmentFile": {"-/etc/default/svscan", "-/etc/sysconfig/svscan"},
+		"Service.EnvironmentFile": {"-/var/lib/daemontools-go/svscan.env", "-/etc/default/svscan", "-/etc/sysconfig/svscan"},
 		"Service.ExecStart":       {"/usr/bin/svscan ${SVSCAN_DIR}"},
 		"Install.WantedBy":        {"multi-user.target"},
 	} {
@@ -559,7 +579,15 @@ func TestUnitAndScriptsReadSvscanDirAlike(t *testing.T) {
 	if err != nil {
 		t.Errorf("sh cannot read %s: %v\n%s", settings, err, out)
 	}
-	defaults["settings file (sh)"] = strings.TrimSpace(out)
+	// The settings file leaves it unset (the default, or svscan.env on a
+	// machine switched from Debian's daemontools-run, applies) and shows
+	// the default commented out.
+	if v := strings.TrimSpace(out); v != "" {
+		t.Errorf("settings file (sh) sets SVSCAN_DIR=%q, want it unset", v)
+	}
+	if b, _ := os.ReadFile(settings); !regexp.MustCompile(`(?m)^#SVSCAN_DIR=/service$`).Match(b) {
+		t.Errorf("%s does not show #SVSCAN_DIR=/service", settings)
+	}
 	for where, v := range defaults {
 		if v != "/service" {
 			t.Errorf("%s: default SVSCAN_DIR %q, want /service", where, v)

@@ -9,8 +9,9 @@
 # install test, strace for svc's one-write test), qemu-user-static and
 # binfmt-support for the tests under emulation (scripts/emulated-tests.sh);
 # and GoReleaser, which the packaging tests run on .goreleaser.yaml, built
-# with `go install` from the Go module proxy into /usr/local/bin. Needs
-# root.
+# with `go install` from the Go module proxy into /usr/local/bin; and,
+# downloaded but not installed, Debian's daemontools-run .deb, whose
+# update-service the packaging tests compare ours with. Needs root.
 #
 # Building GoReleaser is most of this script's work (about 460 CPU-seconds,
 # 5 minutes on 2 cores with empty Go caches; packaging/README.md), so it
@@ -56,6 +57,15 @@ apt-get install -y -q --no-install-recommends \
 	rpmlint dnf createrepo-c libpopt-dev libselinux1-dev libsepol-dev \
 	qemu-system-x86 qemu-utils e2fsprogs zstd cpio qemu-user-static binfmt-support \
 	procps psmisc util-linux make gcc strace systemd git
+
+# daemontools-run conflicts with runit and would take /etc/service: only
+# its .deb, which packaging/updateservice_test.go unpacks in a temporary
+# directory. As root, apt's download sandbox user cannot write here.
+debs=/var/cache/daemontools-go-tests/debs
+mkdir -p "$debs"
+if ! ls "$debs"/daemontools-run_*.deb >/dev/null 2>&1; then
+	(cd "$debs" && apt-get download -q -o APT::Sandbox::User=root daemontools-run)
+fi
 
 if [ -n "$pid" ]; then
 	echo "install-deps: waiting for go install of goreleaser"

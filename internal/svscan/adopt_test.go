@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -28,7 +27,7 @@ func takeoverTree(t *testing.T) (svc string, s *scan, main, log int) {
 	addMarker(t, dir)
 	svc = makeService(t, filepath.Join(dir, "numbers"),
 		fmt.Sprintf("#!/bin/sh\nexec env %s=lines LINES_TOTAL=100000000 LINES_PER_RUN=100000000 LINES_PAUSE=2ms %s\n", helperVar, self),
-		"#!/bin/sh\nexec multilog s100000 n1000 ./main\n")
+		"#!/bin/sh\necho $$ >>starts\nexec multilog s100000 n1000 ./main\n")
 	c := startScan(t, testkit.Oracle(t, "svscan"), dir, testkit.Oracle(t, "supervise"),
 		"PATH="+pathDir(t, testkit.Oracle(t, "supervise"), testkit.Oracle(t, "multilog"))+":/usr/bin:/bin")
 	main = c.waitSupervise("numbers", svc, 10*time.Second).pid
@@ -47,26 +46,10 @@ func takeoverTree(t *testing.T) (svc string, s *scan, main, log int) {
 }
 
 // checkCount checks that the log files in dir hold 0, 1, 2, ... with no
-// gap and no repeat, and returns how many.
+// gap and no repeat (checkNumbers' test), and returns how many.
 func checkCount(t *testing.T, dir string) int {
 	t.Helper()
-	want := 0
-	for _, f := range logFiles(dir) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.SplitAfter(string(b), "\n") {
-			if line == "" {
-				continue
-			}
-			if line != strconv.Itoa(want)+"\n" {
-				t.Fatalf("%s: line %q where %d was expected; files:\n%s", f, line, want, describeLog(dir))
-			}
-			want++
-		}
-	}
-	return want
+	return countNumbers(t, dir)
 }
 
 // TestSvscanTakesOverARunningTree: supervise processes left running by
@@ -143,6 +126,11 @@ func TestSvscanStopsATreeTakenOver(t *testing.T) {
 	}
 	if !strings.Contains(s.stderr.String(), "svscan: info: shutdown on TERM: stopping 1 service\n") {
 		t.Errorf("stderr: %q", s.stderr)
+	}
+	// The logger's supervise had "x" before the logger saw the end of
+	// its input: it was not started again.
+	if starts := lines(filepath.Join(svc, "log", "starts")); len(starts) != 1 {
+		t.Errorf("the logger was started %d times: %q", len(starts), starts)
 	}
 	n := checkCount(t, filepath.Join(svc, "log", "main"))
 	if next := readNumberIn(svc, "next"); n != next {

@@ -61,6 +61,64 @@ func startBoot(t *testing.T, cmd *exec.Cmd, dirs ...string) int {
 	return cmd.Process.Pid
 }
 
+// needNamespace skips the test without unshare(1), chroot(8) or root,
+// and returns the two programs' paths.
+func needNamespace(t *testing.T) (unshare, chroot string) {
+	unshare, err1 := exec.LookPath("unshare")
+	chroot, err2 := exec.LookPath("chroot")
+	if err1 != nil || err2 != nil || os.Geteuid() != 0 {
+		t.Skip("needs unshare(1), chroot(8) and root")
+	}
+	return unshare, chroot
+}
+
+// svscanBelow waits for the svscan that svscanboot boot starts, which must
+// scan /service, and returns it.
+func svscanBelow(t *testing.T, boot int, setup *strings.Builder) proc {
+	t.Helper()
+	var scan proc
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		for _, c := range children(boot) {
+			if filepath.Base(c.argv[0]) == "svscan" {
+				scan = c
+				return true
+			}
+		}
+		return false
+	}, "no svscan below svscanboot: %v; setup: %s", children(boot), setup.String())
+	if strings.Join(scan.argv, " ") != "svscan /service" {
+		t.Errorf("svscan argv %q, want [svscan /service]", scan.argv)
+	}
+	return scan
+}
+
+// bootInNamespace runs "svscanboot ARGS" in a private mount namespace
+// whose / is a tmpfs holding the host's /usr, /etc, /dev, /proc, /tmp and
+// library directories, dir on /service and our programs (bootBin) on
+// /usr/local/bin, which comes before /usr/bin in svscanboot's PATH; the
+// host's / is not touched. It returns svscanboot's pid and what the
+// set-up wrote.
+func bootInNamespace(t *testing.T, dir string, args ...string) (int, *strings.Builder) {
+	unshare, chroot := needNamespace(t)
+	root := t.TempDir()
+	script := `set -e
+mount -t tmpfs tmpfs "$ROOT"
+for d in usr etc dev proc tmp; do mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; done
+for d in bin sbin lib lib32 lib64 libx32; do
+	if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$ROOT/$d"
+	elif [ -d "/$d" ]; then mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; fi
+done
+mkdir "$ROOT/service"
+mount --bind "$SERVICE" "$ROOT/service"
+mount --bind "$BIN" "$ROOT/usr/local/bin"
+exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot "$@"`
+	cmd := exec.Command(unshare, append([]string{"-m", "--propagation", "private", "/bin/sh", "-c", script, "sh"}, args...)...)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "ROOT=" + root, "SERVICE=" + dir, "BIN=" + bootBin(t), "CHROOT=" + chroot}
+	setup := &strings.Builder{}
+	cmd.Stderr = setup
+	return startBoot(t, cmd, dir, root), setup
+}
+
 // TestSvscanbootRunsThePipelineOf076 runs svscanboot in a private mount
 // namespace where our programs are bind-mounted on /usr/local/bin, which
 // comes before /usr/bin in svscanboot's fixed PATH. It checks every step
@@ -172,12 +230,7 @@ func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 // the supervise of a service and the one of its log left over from an
 // earlier svscan, as 0.76's script does.
 func TestSvscanbootDefaultsToServiceAndStopsLeftoverLoggers(t *testing.T) {
-	unshare, err1 := exec.LookPath("unshare")
-	chroot, err2 := exec.LookPath("chroot")
-	if err1 != nil || err2 != nil || os.Geteuid() != 0 {
-		t.Skip("needs unshare(1), chroot(8) and root")
-	}
-	bin := bootBin(t)
+	needNamespace(t)
 	dir := t.TempDir()
 	x := makeService(t, filepath.Join(dir, "x"), sleeper, "#!/bin/sh\nexec cat > out\n")
 	xlog := filepath.Join(x, "log")
@@ -189,23 +242,7 @@ func TestSvscanbootDefaultsToServiceAndStopsLeftoverLoggers(t *testing.T) {
 
 	_, err := os.Lstat("/service")
 	hostHasService := err == nil
-	root := t.TempDir()
-	script := `set -e
-mount -t tmpfs tmpfs "$ROOT"
-for d in usr etc dev proc tmp; do mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; done
-for d in bin sbin lib lib32 lib64 libx32; do
-	if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$ROOT/$d"
-	elif [ -d "/$d" ]; then mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; fi
-done
-mkdir "$ROOT/service"
-mount --bind "$SERVICE" "$ROOT/service"
-mount --bind "$BIN" "$ROOT/usr/local/bin"
-exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot`
-	cmd := exec.Command(unshare, "-m", "--propagation", "private", "/bin/sh", "-c", script)
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "ROOT=" + root, "SERVICE=" + dir, "BIN=" + bin, "CHROOT=" + chroot}
-	var setup strings.Builder
-	cmd.Stderr = &setup
-	boot := startBoot(t, cmd, dir, root)
+	boot, setup := bootInNamespace(t, dir)
 
 	for i, done := range leftovers {
 		select {
@@ -214,19 +251,7 @@ exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot`
 			t.Fatalf("svc -dx did not stop the leftover supervise of %s; setup: %s", []string{"x", "x/log"}[i], setup.String())
 		}
 	}
-	var scan proc
-	testkit.Eventually(t, 10*time.Second, func() bool {
-		for _, c := range children(boot) {
-			if filepath.Base(c.argv[0]) == "svscan" {
-				scan = c
-				return true
-			}
-		}
-		return false
-	}, "no svscan below svscanboot: %v; setup: %s", children(boot), setup.String())
-	if strings.Join(scan.argv, " ") != "svscan /service" {
-		t.Errorf("svscan argv %q, want [svscan /service]", scan.argv)
-	}
+	scan := svscanBelow(t, boot, setup)
 	// The svscan in the namespace runs x and x/log afresh from /service.
 	testkit.Eventually(t, 20*time.Second, func() bool {
 		rec, ok := status(x)
@@ -250,12 +275,7 @@ exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot`
 // earlier svscan keep running, and the new svscan takes them over (no
 // second supervise, no restart). Same namespace as the test above.
 func TestSvscanbootKeepLeavesLeftoversRunning(t *testing.T) {
-	unshare, err1 := exec.LookPath("unshare")
-	chroot, err2 := exec.LookPath("chroot")
-	if err1 != nil || err2 != nil || os.Geteuid() != 0 {
-		t.Skip("needs unshare(1), chroot(8) and root")
-	}
-	bin := bootBin(t)
+	needNamespace(t)
 	dir := t.TempDir()
 	addMarker(t, dir)
 	x := makeService(t, filepath.Join(dir, "x"), sleeper, "#!/bin/sh\nexec cat > out\n")
@@ -264,37 +284,9 @@ func TestSvscanbootKeepLeavesLeftoversRunning(t *testing.T) {
 	oldRun := waitUp(t, x, time.Second)
 	oldLog := waitUp(t, xlog, time.Second)
 
-	root := t.TempDir()
-	script := `set -e
-mount -t tmpfs tmpfs "$ROOT"
-for d in usr etc dev proc tmp; do mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; done
-for d in bin sbin lib lib32 lib64 libx32; do
-	if [ -L "/$d" ]; then ln -s "$(readlink "/$d")" "$ROOT/$d"
-	elif [ -d "/$d" ]; then mkdir "$ROOT/$d"; mount --rbind "/$d" "$ROOT/$d"; fi
-done
-mkdir "$ROOT/service"
-mount --bind "$SERVICE" "$ROOT/service"
-mount --bind "$BIN" "$ROOT/usr/local/bin"
-exec "$CHROOT" "$ROOT" /usr/local/bin/svscanboot -k /service`
-	cmd := exec.Command(unshare, "-m", "--propagation", "private", "/bin/sh", "-c", script)
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "ROOT=" + root, "SERVICE=" + dir, "BIN=" + bin, "CHROOT=" + chroot}
-	var setup strings.Builder
-	cmd.Stderr = &setup
-	boot := startBoot(t, cmd, dir, root)
+	boot, setup := bootInNamespace(t, dir, "-k", "/service")
 
-	var scan proc
-	testkit.Eventually(t, 10*time.Second, func() bool {
-		for _, c := range children(boot) {
-			if filepath.Base(c.argv[0]) == "svscan" {
-				scan = c
-				return true
-			}
-		}
-		return false
-	}, "no svscan below svscanboot: %v; setup: %s", children(boot), setup.String())
-	if strings.Join(scan.argv, " ") != "svscan /service" {
-		t.Errorf("svscan argv %q, want [svscan /service]", scan.argv)
-	}
+	scan := svscanBelow(t, boot, setup)
 	// svscan's warnings reach readproctitle's title: once it has shown
 	// the marker's warning of a scan started after ALRM, svscan has
 	// looked at x twice.

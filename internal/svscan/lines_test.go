@@ -349,6 +349,15 @@ func describeLog(dir string) string {
 // exactly the lines 0, 1, ..., linesTotal-1.
 func checkNumbers(t *testing.T, dir string) {
 	t.Helper()
+	if n := countNumbers(t, dir); n != linesTotal {
+		t.Fatalf("%d lines, want %d", n, linesTotal)
+	}
+}
+
+// countNumbers checks that the log files in dir, in order, hold 0, 1, 2,
+// ... one a line, and returns how many.
+func countNumbers(t *testing.T, dir string) int {
+	t.Helper()
 	want := 0
 	for _, f := range logFiles(dir) {
 		b, err := os.ReadFile(f)
@@ -366,7 +375,5 @@ func checkNumbers(t *testing.T, dir string) {
 			want++
 		}
 	}
-	if want != linesTotal {
-		t.Fatalf("%d lines, want %d", want, linesTotal)
-	}
+	return want
 }

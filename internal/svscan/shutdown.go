@@ -95,12 +95,18 @@ func (s *scanner) shutdown(sig os.Signal, timeout time.Duration, children <-chan
 	s.info("shutdown on ", signalName(sig), ": stopping ", count(len(mains), mainRole))
 	mainsEnd := s.phaseDeadline(mainRole, deadline)
 	clean := s.stop(mainRole, "dx", "dx", mainsEnd, children)
+	// The loggers get the time they would have had if no service had
+	// been given longer.
+	logsDeadline := deadline.Add(mainsEnd.Sub(deadline))
+	// "x" reaches every logger's supervise before its input ends: a
+	// supervise that saw its logger exit first would start it again (0.76
+	// reads no command during the second it waits before a restart).
+	s.sendAll(logRole, "x")
+	s.controlsRead(logRole, min(time.Second, time.Until(logsDeadline)/2))
 	s.closeWriters()
 	_, logs := s.running()
 	s.info("shutdown: stopping ", count(len(logs), logRole))
-	// The loggers get the time they would have had if no service had
-	// been given longer.
-	logsEnd := s.phaseDeadline(logRole, deadline.Add(mainsEnd.Sub(deadline)))
+	logsEnd := s.phaseDeadline(logRole, logsDeadline)
 	if !s.stop(logRole, "x", "dx", logsEnd, children) {
 		clean = false
 	}
@@ -260,6 +266,31 @@ func (s *scanner) send(sv *service, r role, cmd string) {
 		if writeControl(dir, cmd) == nil {
 			return
 		}
+	}
+}
+
+// controlsRead waits, at most d, until every supervise of role r still
+// running has read what was written to its control FIFO.
+func (s *scanner) controlsRead(r role, d time.Duration) {
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+		pending := false
+		for _, sv := range s.alive(r) {
+			for _, dir := range sv.dirs(r) {
+				fd, err := unix.Open(dir+"/"+svstatus.Control, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+				if err != nil {
+					continue
+				}
+				n, err := unix.IoctlGetInt(fd, unix.TIOCINQ) // FIONREAD
+				unix.Close(fd)
+				pending = pending || err == nil && n > 0
+				break
+			}
+		}
+		if !pending {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

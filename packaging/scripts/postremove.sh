@@ -28,10 +28,12 @@ case "$1" in [1-9]*) exit 0 ;; esac
 if [ "$1" != 0 ] && command -v deb-systemd-helper >/dev/null 2>&1; then
 	if [ "$purge" = yes ]; then
 		deb-systemd-helper purge svscan.service >/dev/null || true
-		deb-systemd-helper unmask svscan.service >/dev/null || true
-	else
-		deb-systemd-helper mask svscan.service >/dev/null || true
 	fi
+	# Not masked on removal (as debhelper would): the init script left
+	# behind as a conffile does nothing once the package is gone, and a
+	# mask would outlive a switch back to Debian's packages.  A mask made
+	# by an earlier version goes.
+	deb-systemd-helper unmask svscan.service >/dev/null || true
 fi
 
 [ "$purge" = yes ] || exit 0
@@ -49,7 +51,7 @@ if [ -r "$made" ]; then
 		[ -z "$d" ] || rmdir "$d" 2>/dev/null || true
 	done
 fi
-rm -f "$made"
+rm -f "$made" "${made%/*}/svscan.env" "${made%/*}/replacing-daemontools-run"
 rmdir "${made%/*}" 2>/dev/null || true
 rm -f /var/run/svscan.pid /var/lock/subsys/svscan
 exit 0
