@@ -3,12 +3,14 @@ package supervise
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/daemontools-go/daemontools/internal/svconf"
 	"github.com/daemontools-go/daemontools/internal/svstatus"
 	"github.com/daemontools-go/daemontools/internal/testkit"
 )
@@ -38,7 +40,7 @@ func TestRestartBackoffGrowsAndIsCapped(t *testing.T) {
 	want := []time.Duration{100, 100, 200, 400, 800, 800}
 	for i, w := range want {
 		w *= time.Millisecond
-		if gap := at[i+1].Sub(at[i]); gap < w || gap > w+time.Second {
+		if gap := at[i+1].Sub(at[i]); gap < w || gap > w+2*time.Second {
 			t.Errorf("gap %d: %v, want %v", i+1, gap, w)
 		}
 	}
@@ -67,24 +69,55 @@ func TestRestartBackoffShowsWantUpAndYieldsToCommands(t *testing.T) {
 }
 
 // TestRestartBackoffResetsAfterAStayUp: a run that lasts the window ends
-// the back-off.
+// the back-off. The numbers leave room for a loaded machine: a run of
+// 0.1 s may take much longer, but not the 2 s of the window, and the
+// start after the long run comes about 2.6 s after it began with the
+// reset, 6.4 s without.
 func TestRestartBackoffResetsAfterAStayUp(t *testing.T) {
 	t.Parallel()
-	s := newService(t, "if [ -e stay ]; then echo $$ > long; sleep 1; fi; sleep 0.1; exit 0",
-		"restart-delay=20", "restart-backoff=1 500 60000\n").start(ours(t))
-	at := s.startTimes(6) // gaps 100 (the run's length), 100, 160, 320, 640 ms
-	if gap := at[5].Sub(at[4]); gap < 640*time.Millisecond {
+	s := newService(t, "if [ -e stay ]; then echo $$ > long; sleep 2.5; fi; sleep 0.1; exit 0",
+		"restart-delay=100", "restart-backoff=1 2000 60000\n").start(ours(t))
+	at := s.startTimes(5) // gaps 200, 400, 800, 1600 ms
+	if gap := at[4].Sub(at[3]); gap < 1600*time.Millisecond {
 		t.Fatalf("no back-off: gap %v", gap)
 	}
 	os.WriteFile(filepath.Join(s.dir, "stay"), nil, 0o644)
-	// The next run lasts a second, longer than the window: the one after
-	// it starts as soon as it has ended, not 2.56 s after it started.
-	long := s.waitPid("long")
+	long := s.waitPid("long") // 3.2 s after the last start
 	os.Remove(filepath.Join(s.dir, "stay"))
 	r := s.waitStatus("the long run", func(r svstatus.Record) bool { return r.PID == long })
 	next := s.waitNewPID(long)
-	if gap := next.When.Time().Sub(r.When.Time()); gap > 2*time.Second {
-		t.Errorf("start %v after the long run began, want about 1.1 s", gap)
+	if gap := next.When.Time().Sub(r.When.Time()); gap > 4500*time.Millisecond {
+		t.Errorf("start %v after the long run began, want about 2.6 s", gap)
+	}
+}
+
+// TestBackoffSchedule is backoff.death on made-up times: with the usual
+// one-second pause (no restart-delay here), "3 10000 20000" leaves the
+// first two deaths alone, then spaces the starts 2, 4, 8, 16, 20, 20 s;
+// a run of 10 s or more starts afresh.
+func TestBackoffSchedule(t *testing.T) {
+	t.Chdir(t.TempDir())
+	p := svconf.Backoff{Deaths: 3, Window: 10 * time.Second, Max: 20 * time.Second}
+	var b backoff
+	now := time.Now()
+	var got []time.Duration
+	for range 8 {
+		b.started = now
+		now = now.Add(100 * time.Millisecond) // each run lasts 0.1 s
+		gap := b.death(p, now)
+		got = append(got, gap)
+		now = b.started.Add(max(gap, time.Second))
+	}
+	want := []time.Duration{0, 0, 2, 4, 8, 16, 20, 20}
+	for i := range want {
+		want[i] *= time.Second
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("gaps %v, want %v", got, want)
+	}
+	b.started = now
+	if gap := b.death(p, now.Add(10*time.Second)); gap != 0 || b.streak != 0 {
+		t.Errorf("after a run of 10 s: gap %v, streak %d", gap, b.streak)
 	}
 }
 
