@@ -309,3 +309,30 @@ func TestSvscanShutdownHonoursTimeoutKill(t *testing.T) {
 		t.Errorf("stderr %q, want %q", got, want)
 	}
 }
+
+// TestSvscanShutdownSendsDownSignal: the shutdown's "dx" makes our
+// supervise send the service's down-signal instead of TERM.
+func TestSvscanShutdownSendsDownSignal(t *testing.T) {
+	if !ours["supervise"] {
+		t.Skip("down-signal needs our supervise")
+	}
+	dir := t.TempDir()
+	sv := makeService(t, filepath.Join(dir, "hup"),
+		"#!/bin/sh\ntrap '' TERM\ntrap 'echo HUP > got; exit 0' HUP\necho set > trapped\nwhile :; do sleep 0.05; done\n", "")
+	for file, content := range map[string]string{"down-signal": "HUP\n", "restart-delay": "0\n"} {
+		if err := os.WriteFile(filepath.Join(sv, file), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := ourScan(t, dir, "SVSCAN_SHUTDOWN_TIMEOUT=20")
+	waitUp(t, sv, 10*time.Second)
+	testkit.Eventually(t, 10*time.Second, func() bool { _, err := os.Stat(filepath.Join(sv, "trapped")); return err == nil },
+		"the service did not set its traps")
+	s.signal(syscall.SIGTERM)
+	if code := s.exitCode(30 * time.Second); code != 0 {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, s.stderr)
+	}
+	if got := lines(filepath.Join(sv, "got")); len(got) != 1 || got[0] != "HUP" {
+		t.Errorf("the service got %q, want HUP", got)
+	}
+}
