@@ -76,6 +76,11 @@ func TestDebReplacesDebianDaemontoolsAndBack(t *testing.T) {
 	if err := os.WriteFile(dir+"/etc/inittab", []byte(inittab), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A /service tree (the HOW-TO's) beside Debian's /etc/service: left
+	// as it is, and said so.
+	if err := os.MkdirAll(dir+"/service/howto", 0o755); err != nil {
+		t.Fatal(err)
+	}
 	installTheirs := func(how ...string) {
 		t.Helper()
 		inChroot(t, dir, append(how, pkgs[0], pkgs[1])...)
@@ -93,8 +98,12 @@ func TestDebReplacesDebianDaemontoolsAndBack(t *testing.T) {
 		if !strings.Contains(out, "disappearance of daemontools-run") {
 			t.Errorf("daemontools-run did not disappear:\n%s", out)
 		}
-		if !strings.Contains(out, "daemontools-go: replacing Debian's daemontools-run: svscan scans /etc/service") {
-			t.Errorf("no word of the service directory:\n%s", out)
+		if !strings.Contains(out, "daemontools-go: replacing Debian's daemontools-run: svscan scans /etc/service") ||
+			!strings.Contains(out, "daemontools-go: /service is left as it is") {
+			t.Errorf("no word of the service directories:\n%s", out)
+		}
+		if !exists(dir, "/service/howto") {
+			t.Error("/service/howto is gone")
 		}
 		if got := dpkgList(t, dir); !slices.Equal(got, []string{"daemontools-go ii"}) {
 			t.Errorf("after installing ours: %q", got)

@@ -10,8 +10,9 @@
 # binfmt-support for the tests under emulation (scripts/emulated-tests.sh);
 # and GoReleaser, which the packaging tests run on .goreleaser.yaml, built
 # with `go install` from the Go module proxy into /usr/local/bin; and,
-# downloaded but not installed, Debian's daemontools-run .deb, whose
-# update-service the packaging tests compare ours with. Needs root.
+# downloaded but not installed, Debian's daemontools and daemontools-run
+# .debs, whose update-service the packaging tests compare ours with and
+# which they replace with ours in a chroot. Needs root.
 #
 # Building GoReleaser is most of this script's work (about 460 CPU-seconds,
 # 5 minutes on 2 cores with empty Go caches; packaging/README.md), so it
@@ -60,12 +61,16 @@ apt-get install -y -q --no-install-recommends \
 
 # daemontools-run conflicts with runit and would take /etc/service: only
 # its .deb, which packaging/updateservice_test.go unpacks in a temporary
-# directory. As root, apt's download sandbox user cannot write here.
+# directory, and daemontools' (the switch from Debian's packages to ours
+# and back is tested in a chroot, packaging/debianrun_test.go). As root,
+# apt's download sandbox user cannot write here.
 debs=/var/cache/daemontools-go-tests/debs
 mkdir -p "$debs"
-if ! ls "$debs"/daemontools-run_*.deb >/dev/null 2>&1; then
-	(cd "$debs" && apt-get download -q -o APT::Sandbox::User=root daemontools-run)
-fi
+for p in daemontools daemontools-run; do
+	if ! ls "$debs/${p}_"*.deb >/dev/null 2>&1; then
+		(cd "$debs" && apt-get download -q -o APT::Sandbox::User=root "$p")
+	fi
+done
 
 if [ -n "$pid" ]; then
 	echo "install-deps: waiting for go install of goreleaser"

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 
 if { [ ! -x /usr/bin/svscan ] || ! command -v goreleaser >/dev/null ||
-	! ls /var/cache/daemontools-go-tests/debs/daemontools-run_*.deb >/dev/null 2>&1; } &&
+	! ls /var/cache/daemontools-go-tests/debs/daemontools-run_*.deb >/dev/null 2>&1 ||
+	! ls /var/cache/daemontools-go-tests/debs/daemontools_*.deb >/dev/null 2>&1; } &&
 	[ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	sh scripts/install-deps.sh
 fi
