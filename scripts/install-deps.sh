@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs what the test suite needs: from Debian's archive the C build of
-# daemontools (the oracle), ucspi-tcp (tcpserver for the HOW-TO's smtpd
-# example), runit (chpst -m, one way run scripts set memory limits), the
+# daemontools (the oracle), s6 (s6-supervise, the oracle for supervise's
+# extensions beyond 0.76: down-signal, timeout-kill, finish, ...),
+# ucspi-tcp (tcpserver for the HOW-TO's smtpd example), runit (chpst -m,
+# one way run scripts set memory limits), the
 # packaging and VM tools (systemd for systemd-analyze, rpmlint, dnf and
 # createrepo-c for the .rpm, chkconfig's build dependencies for the RPM
 # install test, strace for svc's one-write test), qemu-user-static and
@@ -51,7 +53,7 @@ fi
 
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
-	daemontools ucspi-tcp runit \
+	daemontools s6 ucspi-tcp runit \
 	mandoc shellcheck lintian rpm debootstrap fakeroot \
 	rpmlint dnf createrepo-c libpopt-dev libselinux1-dev libsepol-dev \
 	qemu-system-x86 qemu-utils e2fsprogs zstd cpio qemu-user-static binfmt-support \

@@ -33,9 +33,10 @@ func randomBytes(rng *rand.Rand, n int, avoid string) []byte {
 }
 
 // TestControlGarbageIgnoredBySupervise writes random bytes, and then 256
-// KiB in one write (64 times PIPE_BUF), of everything but the eleven
-// command letters into supervise/control: 0.76 ignores unknown bytes, so
-// the service keeps its pid and supervise answers normally afterwards.
+// KiB in one write (64 times PIPE_BUF), of everything but the command
+// letters (0.76's eleven and our q 1 2 w) into supervise/control: 0.76
+// ignores unknown bytes, so the service keeps its pid and supervise
+// answers normally afterwards.
 // Then random bytes with the commands in them (except x): supervise
 // survives and brings the service up on "cu".
 func TestControlGarbageIgnoredBySupervise(t *testing.T) {
@@ -56,7 +57,7 @@ func TestControlGarbageIgnoredBySupervise(t *testing.T) {
 			t.Fatalf("write %d bytes to control: %v", len(b), err)
 		}
 	}
-	const commands = "udopcxahkti"
+	const commands = "udopcxahkti" + "q12w"
 	total := 0
 	for range 200 {
 		b := randomBytes(rng, 1+rng.IntN(600), commands)

@@ -40,6 +40,56 @@ func TestRestartPathAllocatesNothing(t *testing.T) {
 	}
 }
 
+// TestFinishAndBackoffAllocateNothing: the same with a ./finish run
+// after each exit, restart-backoff counting the deaths, and a down
+// command with down-signal and timeout-kill, the files of the extensions
+// read each time.
+func TestFinishAndBackoffAllocateNothing(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, name := range []string{"run", "finish"} {
+		if err := os.Symlink("/bin/true", name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, content := range map[string]string{
+		RestartDelayFile: "0\n", "restart-backoff": "1 60000 1\n", "down-signal": "HUP\n",
+		"timeout-kill": "1000\n", "timeout-finish": "1000\n",
+	} {
+		os.WriteFile(name, []byte(content), 0o644)
+	}
+	os.Mkdir(svstatus.Dir, 0o700)
+	l, err := newLauncher("sv", os.Environ())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := l.finishLauncher("sv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &supervisor{dir: "sv", stderr: os.Stderr, launcher: l, finisher: f, pidfd: -1, want: svstatus.WantUp}
+	wait := func(pid int) unix.WaitStatus {
+		var ws unix.WaitStatus
+		if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil {
+			t.Fatalf("wait: %v", err)
+		}
+		return ws
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		s.start()
+		s.command('d')
+		s.want = svstatus.WantUp
+		ws := wait(s.pid)
+		s.childGone()
+		if !s.startFinish(ws) {
+			t.Fatal("finish not started")
+		}
+		s.finishGone(wait(s.finishPid))
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per start, down, exit and finish", allocs)
+	}
+}
+
 // lastWrite keeps the last message written to it, without allocating.
 type lastWrite struct {
 	buf [512]byte

@@ -1,7 +1,7 @@
 package supervise
 
 import (
-	"github.com/daemontools-go/daemontools/internal/rlimit"
+	"strconv"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/daemontools-go/daemontools/internal/djb"
+	"github.com/daemontools-go/daemontools/internal/rlimit"
 )
 
 // Why supervise forks by hand instead of calling syscall.ForkExec:
@@ -40,14 +41,17 @@ func afterFork()
 //go:linkname afterForkInChild syscall.runtime_AfterForkInChild
 func afterForkInChild()
 
-// launcher holds what the child needs, prepared once.
+// launcher holds what the child needs, prepared once. There are two:
+// one for ./run and one for ./finish.
 type launcher struct {
-	path   *byte   // "./run"
-	argv   []*byte // {"./run", nil}: 0.76 passes no arguments
+	path   *byte   // "./run" or "./finish"
+	argv   []*byte // {"./run", nil}: 0.76 passes no arguments; see finishArgs
 	envv   []*byte // supervise's environment, nil-terminated
 	msg    []byte  // "supervise: fatal: unable to start DIR/run: ", then room for the error
 	prefix int     // length of the fixed start of msg
 	errs   []string
+	setsid bool        // the child starts a session of its own (svconf.NewSession)
+	nums   [3][24]byte // the numeric arguments of ./finish, NUL-terminated
 }
 
 // highestErrno bounds the table of error texts given to the child.
@@ -67,15 +71,51 @@ func newLauncher(dir string, env []string) (*launcher, error) {
 		return nil, err
 	}
 	l := &launcher{path: path, argv: argv, envv: envv, errs: make([]string, highestErrno+1)}
-	longest := 0
 	for e := range l.errs {
 		l.errs[e] = djb.ErrnoStr(syscall.Errno(e))
-		longest = max(longest, len(l.errs[e]))
 	}
-	prefix := prog + ": fatal: unable to start " + dir + "/run: "
+	l.setMessage(dir, "run")
+	return l, nil
+}
+
+// setMessage prepares "supervise: fatal: unable to start DIR/NAME: "
+// with room for the longest error text.
+func (l *launcher) setMessage(dir, name string) {
+	longest := 0
+	for _, e := range l.errs {
+		longest = max(longest, len(e))
+	}
+	prefix := prog + ": fatal: unable to start " + dir + "/" + name + ": "
 	l.msg = make([]byte, len(prefix)+longest+1)
 	l.prefix = copy(l.msg, prefix)
-	return l, nil
+}
+
+// finishLauncher prepares the start of ./finish, with s6's arguments:
+// ./run's exit code (256 when a signal killed it), the signal's number
+// (0 when none), the service directory as supervise was given it, and
+// the process group ./run was in (finishArgs fills in the numbers).
+func (l *launcher) finishLauncher(dir string) (*launcher, error) {
+	path, err := unix.BytePtrFromString(finishProgram)
+	if err != nil {
+		return nil, err
+	}
+	name, err := unix.BytePtrFromString(dir)
+	if err != nil {
+		return nil, err
+	}
+	f := &launcher{path: path, envv: l.envv, errs: l.errs}
+	f.argv = []*byte{path, &f.nums[0][0], &f.nums[1][0], name, &f.nums[2][0], nil}
+	f.setMessage(dir, "finish")
+	return f, nil
+}
+
+// finishArgs writes the numeric arguments of ./finish in place, without
+// allocating.
+func (l *launcher) finishArgs(code, sig, pgid int) {
+	for i, n := range [3]int{code, sig, pgid} {
+		b := strconv.AppendInt(l.nums[i][:0], int64(n), 10)
+		l.nums[i][len(b)] = 0
+	}
 }
 
 // cStrings is syscall.SlicePtrFromStrings with all the strings in one
@@ -131,6 +171,9 @@ func (l *launcher) fork() (pid int, err syscall.Errno) {
 func (l *launcher) child() {
 	afterForkInChild()
 	rlimit.RawRestore() // the memory limits supervise started with
+	if l.setsid {
+		unix.RawSyscall(unix.SYS_SETSID, 0, 0, 0)
+	}
 	_, _, e := unix.RawSyscall(unix.SYS_EXECVE,
 		uintptr(unsafe.Pointer(l.path)),
 		uintptr(unsafe.Pointer(&l.argv[0])),

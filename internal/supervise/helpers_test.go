@@ -3,6 +3,7 @@ package supervise
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +20,7 @@ import (
 func TestMain(m *testing.M) {
 	syscall.Umask(0o022) // the modes in the facts sheet are with umask 022
 	closeInheritedOnExec()
-	testkit.Main(m, "supervise")
+	testkit.Main(m, "supervise", "svstat")
 }
 
 // closeInheritedOnExec keeps descriptors this test process inherited
@@ -52,6 +53,8 @@ type service struct {
 	env    []string // supervise's environment; a default when nil
 	done   chan struct{}
 	state  *os.ProcessState
+	// statusErr says why supervise/status could not be read last time.
+	statusErr string
 }
 
 // newService makes a service directory whose run script is body (no run
@@ -181,6 +184,7 @@ func (s *service) send(cmds string) {
 func (s *service) status() (svstatus.Record, bool) {
 	b, err := os.ReadFile(filepath.Join(s.dir, svstatus.Status))
 	if err != nil || len(b) != svstatus.Size {
+		s.statusErr = fmt.Sprintf("%v, %d bytes", err, len(b))
 		return svstatus.Record{}, false
 	}
 	r, err := svstatus.Decode(b)
@@ -191,11 +195,13 @@ func (s *service) status() (svstatus.Record, bool) {
 func (s *service) waitStatus(what string, cond func(svstatus.Record) bool) svstatus.Record {
 	s.t.Helper()
 	var r svstatus.Record
-	testkit.Eventually(s.t, within, func() bool {
+	testkit.Until(s.t, within, func() bool {
 		var ok bool
 		r, ok = s.status()
 		return ok && cond(r)
-	}, "status never showed %s; last %+v; stderr %q", what, r, s.stderr())
+	}, func() string {
+		return fmt.Sprintf("status never showed %s; last %+v (%s); stderr %q", what, r, s.statusErr, s.stderr())
+	})
 	return r
 }
 

@@ -44,3 +44,11 @@ func rawPidfdOpen(pid int) (int, unix.Errno) {
 	fd, _, e := unix.RawSyscall(unix.SYS_PIDFD_OPEN, uintptr(pid), 0, 0)
 	return int(fd), e
 }
+
+func rawGetpgid(pid int) int {
+	r, _, e := unix.RawSyscall(unix.SYS_GETPGID, uintptr(pid), 0, 0)
+	if e != 0 {
+		return -1
+	}
+	return int(r)
+}

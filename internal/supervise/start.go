@@ -7,14 +7,13 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/daemontools-go/daemontools/internal/djb"
-	"github.com/daemontools-go/daemontools/internal/svstatus"
+	"github.com/daemontools-go/daemontools/internal/svconf"
 	"github.com/daemontools-go/daemontools/internal/tai64"
 )
 
-// RestartDelayFile is our one extension: an optional file in the service
-// directory holding the pause after each start in milliseconds (0.76:
-// always one second). It is read at every start.
-const RestartDelayFile = "restart-delay"
+// RestartDelayFile holds the pause after each start in milliseconds
+// (0.76: always one second). It is read at every start.
+const RestartDelayFile = svconf.RestartDelay
 
 const (
 	defaultDelay = time.Second      // 0.76's pause after every start
@@ -23,14 +22,12 @@ const (
 
 // The service gets argv {"./run"}, supervise's environment, and
 // descriptors 0, 1 and 2: every other descriptor of ours is close-on-exec.
+// ./finish gets the four arguments of launcher.finishLauncher.
 var (
-	runPath = "./run"
-	runArgv = []string{runPath}
+	runPath       = "./run"
+	runArgv       = []string{runPath}
+	finishProgram = "./finish"
 )
-
-// restartDelayPath is RestartDelayFile made into a C string once, so
-// that reading it at every start allocates nothing.
-var restartDelayPath = svstatus.NewSysPath(RestartDelayFile)
 
 // start is 0.76's trystart: fork and exec ./run, record and announce the
 // new pid, then pause (one second by default) without reading commands,
@@ -40,6 +37,8 @@ func (s *supervisor) start() {
 	// vfork, which returns only once the child has exec'd ./run, so the
 	// moment is taken just before it.
 	forked := tai64.Now()
+	s.launcher.setsid = newSession()
+	s.restartAt, s.backoff.started = time.Time{}, time.Now()
 	syscall.ForkLock.Lock()
 	pid, err := s.launcher.fork()
 	syscall.ForkLock.Unlock()
@@ -53,42 +52,6 @@ func (s *supervisor) start() {
 	s.pidfd = pidfdOf(pid)
 	s.announce()
 	deepSleep(restartDelay())
-}
-
-// restartDelay reads RestartDelayFile: a decimal number of milliseconds,
-// optionally followed by white space. Absent, unreadable or malformed
-// means 0.76's one second. The open is non-blocking so a FIFO there
-// cannot hang supervise.
-func restartDelay() time.Duration {
-	fd, err := restartDelayPath.Open(unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return defaultDelay
-	}
-	var buf [16]byte
-	n := rawRead(fd, buf[:])
-	rawClose(fd)
-	if ms, ok := parseMillis(buf[:max(n, 0)]); ok {
-		return time.Duration(ms) * time.Millisecond
-	}
-	return defaultDelay
-}
-
-// parseMillis accepts 1 to 9 decimal digits followed only by white space.
-func parseMillis(b []byte) (int, bool) {
-	ms, digits := 0, 0
-	for digits < len(b) && '0' <= b[digits] && b[digits] <= '9' {
-		ms = ms*10 + int(b[digits]-'0')
-		digits++
-	}
-	if digits == 0 || digits > 9 {
-		return 0, false
-	}
-	for _, c := range b[digits:] {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return 0, false
-		}
-	}
-	return ms, true
 }
 
 // pidfdOf returns a descriptor that polls readable when pid exits, or -1

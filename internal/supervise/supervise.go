@@ -10,12 +10,20 @@
 // all, and TERM, HUP, INT etc. keep their default action (see signals.go).
 // Nothing in the loop allocates (see fork.go), so the heap stays as it
 // was after start-up however often the service restarts.
+//
+// Beyond 0.76, optional files in the service directory (package svconf)
+// change what supervise does; options.go reads them. Without them it is
+// 0.76's supervise. finish.go runs ./finish between an exit and the
+// restart, backoff.go holds restarts back for a service that keeps
+// dying; the timers they and timeout-kill need are the deadline of the
+// loop's poll (loop.go).
 package supervise
 
 import (
 	"io"
 	"runtime"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -32,6 +40,7 @@ type supervisor struct {
 	stderr   io.Writer
 	warnBuf  []byte    // room for a warning, see warn.go
 	launcher *launcher // starts ./run
+	finisher *launcher // starts ./finish
 
 	control int // read end of supervise/control
 
@@ -42,6 +51,14 @@ type supervisor struct {
 	want       byte    // svstatus.WantUp, WantDown or WantOnce
 	exiting    bool    // x received: exit once the service is down
 	forkFailed bool    // Debian: retry the start after a fork failure
+
+	// Beyond 0.76 (package svconf's files):
+	runPgid   int       // the process group ./run was in, for ./finish
+	killAt    time.Time // when ./run gets KILL after a down command (timeout-kill); zero: never
+	finishPid int       // the running ./finish, 0 when none; the status shows the service down meanwhile
+	finishEnd time.Time // when ./finish gets KILL (timeout-finish); zero: never
+	backoff   backoff   // restart-backoff's record of deaths
+	restartAt time.Time // when a restart held back by restart-backoff is due; zero: none
 }
 
 // Main runs supervise with args (program name first) and returns the exit
@@ -61,6 +78,9 @@ func Main(args, env []string, stderr io.Writer) int {
 		return s.fatal(err, "unable to start ", s.dir, "/run")
 	}
 	s.launcher = l
+	if s.finisher, err = l.finishLauncher(s.dir); err != nil {
+		return s.fatal(err, "unable to start ", s.dir, "/finish")
+	}
 	if code := s.setUp(); code != 0 {
 		return code
 	}

@@ -341,19 +341,6 @@ func TestRestartDelayFile(t *testing.T) {
 	}
 }
 
-func TestParseMillis(t *testing.T) {
-	for in, want := range map[string]int{"0": 0, "250\n": 250, "7 \t\r\n": 7, "999999999": 999999999} {
-		if got, ok := parseMillis([]byte(in)); !ok || got != want {
-			t.Errorf("%q: %d %v", in, got, ok)
-		}
-	}
-	for _, in := range []string{"", "\n", "x", "1x", "-1", "1000000000", " 5"} {
-		if _, ok := parseMillis([]byte(in)); ok {
-			t.Errorf("%q accepted", in)
-		}
-	}
-}
-
 func TestMissingRunRetried(t *testing.T) {
 	s := newService(t, "", "restart-delay=100").start(ours(t))
 	line := "supervise: fatal: unable to start sv/run: file does not exist\n"
@@ -490,10 +477,11 @@ func TestGarbageOnControlIgnored(t *testing.T) {
 	rss := kB(s.pid(), "RssAnon")
 	fds := len(openFDs(t, s.pid()))
 
-	// Every byte value that is not a command, then a megabyte of them.
+	// Every byte value that is not a command (0.76's, or the signal
+	// letters q 1 2 w we added), then a megabyte of them.
 	var junk []byte
 	for b := range 256 {
-		if !strings.ContainsRune("udopchaitkx", rune(b)) {
+		if !strings.ContainsRune("udopchaitkx"+"q12w", rune(b)) {
 			junk = append(junk, byte(b))
 		}
 	}

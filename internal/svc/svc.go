@@ -14,9 +14,14 @@ import (
 	"github.com/daemontools-go/daemontools/internal/djb"
 )
 
-// svcOptions are the 0.76 command letters, in getopt's option string.
-const svcOptions = "udopchaitkx"
+// svcOptions are the 0.76 command letters, in getopt's option string,
+// and the signals 0.76 cannot send, in daemontools-encore's letters: q
+// QUIT, 1 USR1, 2 USR2, w WINCH. Each letter is sent as it is; 0.76's
+// supervise ignores bytes it does not know, so the new letters do
+// nothing there.
+const svcOptions = "udopchaitkx" + "q12w"
 
+// svcUsage is 0.76's usage line, kept word for word (it does not list q 1 2 w).
 const svcUsage = "svc options: u up, d down, o once, x exit, p pause, c continue, h hup, a alarm, i interrupt, t term, k kill"
 
 // Main is the svc program: send the command letters given as options to

@@ -278,7 +278,10 @@ func TestSvscanbootKeepLeavesLeftoversRunning(t *testing.T) {
 	needNamespace(t)
 	dir := t.TempDir()
 	addMarker(t, dir)
-	x := makeService(t, filepath.Join(dir, "x"), sleeper, "#!/bin/sh\nexec cat > out\n")
+	// The logger sleeps: a leftover supervise reads /dev/null, where cat
+	// would end at once and be restarted every second, and the test would
+	// see a new pid whenever it ran longer than that.
+	x := makeService(t, filepath.Join(dir, "x"), sleeper, sleeper)
 	xlog := filepath.Join(x, "log")
 	leftovers := []<-chan error{startLeftover(t, x), startLeftover(t, xlog)}
 	oldRun := waitUp(t, x, time.Second)

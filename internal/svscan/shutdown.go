@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/daemontools-go/daemontools/internal/djb"
+	"github.com/daemontools-go/daemontools/internal/svconf"
 	"github.com/daemontools-go/daemontools/internal/svstatus"
 )
 
@@ -92,16 +93,21 @@ func (s *scanner) shutdown(sig os.Signal, timeout time.Duration, children <-chan
 	s.reap()
 	mains, _ := s.running()
 	s.info("shutdown on ", signalName(sig), ": stopping ", count(len(mains), mainRole))
-	clean := s.stop(mainRole, "dx", "dx", deadline, children)
+	mainsEnd := s.phaseDeadline(mainRole, deadline)
+	clean := s.stop(mainRole, "dx", "dx", mainsEnd, children)
+	// The loggers get the time they would have had if no service had
+	// been given longer.
+	logsDeadline := deadline.Add(mainsEnd.Sub(deadline))
 	// "x" reaches every logger's supervise before its input ends: a
 	// supervise that saw its logger exit first would start it again (0.76
 	// reads no command during the second it waits before a restart).
 	s.sendAll(logRole, "x")
-	s.controlsRead(logRole, min(time.Second, time.Until(deadline)/2))
+	s.controlsRead(logRole, min(time.Second, time.Until(logsDeadline)/2))
 	s.closeWriters()
 	_, logs := s.running()
 	s.info("shutdown: stopping ", count(len(logs), logRole))
-	if !s.stop(logRole, "x", "dx", deadline, children) {
+	logsEnd := s.phaseDeadline(logRole, logsDeadline)
+	if !s.stop(logRole, "x", "dx", logsEnd, children) {
 		clean = false
 	}
 	if !clean {
@@ -110,6 +116,36 @@ func (s *scanner) shutdown(sig os.Signal, timeout time.Duration, children <-chan
 	}
 	s.info("shutdown: complete")
 	return 0
+}
+
+// phaseDeadline is deadline, or later when a service directory of role
+// r bounds its own stop (timeout-kill, see svconf.StopBound) by more:
+// its supervise sends KILL itself, after timeout-kill, and svscan waits
+// for that, plus killGrace (and, for a logger, logNudge: its "d" comes
+// only then), before its own KILL. A service's own bound is the more
+// specific one, so it wins over SVSCAN_SHUTDOWN_TIMEOUT, and is still a
+// bound: the shutdown cannot hang.
+func (s *scanner) phaseDeadline(r role, deadline time.Time) time.Time {
+	start := time.Now()
+	for _, sv := range s.alive(r) {
+		bound := time.Duration(0)
+		for _, dir := range sv.dirs(r) {
+			if bound = svconf.StopBound(dir); bound > 0 {
+				break
+			}
+		}
+		if bound == 0 {
+			continue
+		}
+		bound += killGrace
+		if r.sub != "" {
+			bound += logNudge
+		}
+		if end := start.Add(bound); end.After(deadline) {
+			deadline = end
+		}
+	}
+	return deadline
 }
 
 func signalName(sig os.Signal) string {

@@ -252,3 +252,87 @@ func TestSvscanShutdownLetsALoggerFinishItsBacklog(t *testing.T) {
 		t.Errorf("logged %d lines of %d, the last %q; stderr:\n%s", len(got), n, got[len(got)-1:], s.stderr)
 	}
 }
+
+// TestSvscanShutdownHonoursTimeoutKill: a service that ignores TERM and
+// has timeout-kill is killed by its own supervise after timeout-kill,
+// whether that is shorter than SVSCAN_SHUTDOWN_TIMEOUT (300 ms against
+// 1 s) or longer (2.5 s against 1 s: svscan waits for it instead of
+// cutting it short); the shutdown is then clean (exit 0, no KILL from
+// svscan).
+func TestSvscanShutdownHonoursTimeoutKill(t *testing.T) {
+	if !ours["supervise"] {
+		t.Skip("timeout-kill needs our supervise")
+	}
+	dir := t.TempDir()
+	stubborn := "#!/bin/sh\ntrap '' TERM\necho set > trapped\nexec sleep 1000\n"
+	bounds := map[string]time.Duration{"short": 300 * time.Millisecond, "long": 2500 * time.Millisecond}
+	pids := map[string]int{}
+	for name, bound := range bounds {
+		sv := makeService(t, filepath.Join(dir, name), stubborn, "")
+		ms := strconv.Itoa(int(bound / time.Millisecond))
+		for file, content := range map[string]string{"timeout-kill": ms + "\n", "restart-delay": "0\n"} {
+			if err := os.WriteFile(filepath.Join(sv, file), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s := ourScan(t, dir, "SVSCAN_SHUTDOWN_TIMEOUT=1")
+	for name := range bounds {
+		sv := filepath.Join(dir, name)
+		pids[name] = waitUp(t, sv, 10*time.Second)
+		testkit.Eventually(t, 10*time.Second, func() bool { _, err := os.Stat(filepath.Join(sv, "trapped")); return err == nil },
+			"%s did not set its trap", name)
+	}
+	sent := time.Now()
+	s.signal(syscall.SIGTERM)
+	died := map[string]time.Duration{}
+	testkit.Eventually(t, 20*time.Second, func() bool {
+		for name, pid := range pids {
+			if p, ok := readProc(pid); (!ok || p.state == 'Z') && died[name] == 0 {
+				died[name] = time.Since(sent)
+			}
+		}
+		return len(died) == len(pids)
+	}, "services not killed: %v", died)
+	if code := s.exitCode(30 * time.Second); code != 0 {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, s.stderr)
+	}
+	for name, bound := range bounds {
+		if died[name] < bound || died[name] > bound+2*time.Second {
+			t.Errorf("%s (timeout-kill %v): killed %v after TERM", name, bound, died[name])
+		}
+	}
+	want := "svscan: info: shutdown on TERM: stopping 2 services\n" +
+		"svscan: info: shutdown: stopping 0 log services\n" +
+		"svscan: info: shutdown: complete\n"
+	if got := s.stderr.String(); got != want {
+		t.Errorf("stderr %q, want %q", got, want)
+	}
+}
+
+// TestSvscanShutdownSendsDownSignal: the shutdown's "dx" makes our
+// supervise send the service's down-signal instead of TERM.
+func TestSvscanShutdownSendsDownSignal(t *testing.T) {
+	if !ours["supervise"] {
+		t.Skip("down-signal needs our supervise")
+	}
+	dir := t.TempDir()
+	sv := makeService(t, filepath.Join(dir, "hup"),
+		"#!/bin/sh\ntrap '' TERM\ntrap 'echo HUP > got; exit 0' HUP\necho set > trapped\nwhile :; do sleep 0.05; done\n", "")
+	for file, content := range map[string]string{"down-signal": "HUP\n", "restart-delay": "0\n"} {
+		if err := os.WriteFile(filepath.Join(sv, file), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := ourScan(t, dir, "SVSCAN_SHUTDOWN_TIMEOUT=20")
+	waitUp(t, sv, 10*time.Second)
+	testkit.Eventually(t, 10*time.Second, func() bool { _, err := os.Stat(filepath.Join(sv, "trapped")); return err == nil },
+		"the service did not set its traps")
+	s.signal(syscall.SIGTERM)
+	if code := s.exitCode(30 * time.Second); code != 0 {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, s.stderr)
+	}
+	if got := lines(filepath.Join(sv, "got")); len(got) != 1 || got[0] != "HUP" {
+		t.Errorf("the service got %q, want HUP", got)
+	}
+}
