@@ -1,0 +1,45 @@
+package svstate
+
+import (
+	"os"
+	"path/filepath"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/daemontools-go/daemontools/internal/svstatus"
+)
+
+var fileNewPath, filePath = svstatus.NewSysPath(FileNew), svstatus.NewSysPath(File)
+
+// Write replaces supervise/state (relative to the current directory, as
+// supervise runs in the service directory) with an encoded record, the way
+// svstatus.Write replaces status: one write to state.new, then a rename,
+// so a reader sees the old record or the new one, never a torn one. It
+// uses raw system calls and allocates nothing except on failure.
+func Write(rec []byte) error {
+	fd, err := fileNewPath.Open(unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+	if err != nil {
+		return err
+	}
+	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(rec))), uintptr(len(rec)))
+	unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
+	if e != 0 {
+		return e
+	}
+	if int(n) < len(rec) {
+		return svstatus.ErrPartialWrite
+	}
+	return fileNewPath.RenameTo(filePath)
+}
+
+// Read reads and parses dir's supervise/state. An error that satisfies
+// errors.Is(err, fs.ErrNotExist) means the supervise (the C one, or ours
+// not yet started) keeps no extended state: read 0.76's status instead.
+func Read(dir string) (State, error) {
+	b, err := os.ReadFile(filepath.Join(dir, File))
+	if err != nil {
+		return State{}, err
+	}
+	return Parse(b)
+}
