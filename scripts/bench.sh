@@ -42,7 +42,7 @@ log=${log:-/dev/null}
 # added here, and the empty Go program built the same way, the baseline
 # of svstat's and svok's exec cost. (The area scripts build their own.)
 sh scripts/build.sh "$work/bin"
-sh scripts/build.sh "$work/bin" scripts/bench/empty/empty.go
+NOENTRY=1 sh scripts/build.sh "$work/bin" scripts/bench/empty/empty.go
 
 if [ "$QUICK" = 1 ]; then
 	sup_runs=2 scan_trials=3 scan_idle=3 ml_rounds=1 tai_runs=2 tai_lines=200000 exec_calls=200 own_calls=200 smtpd_lines=200000

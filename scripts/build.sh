@@ -16,6 +16,9 @@
 #                                       pages without its per-span mark bits
 #                                       (idle supervise: about 45 kB less)
 # Usage: scripts/build.sh DIR [./cmd/PROGRAM ...]   (default: all programs)
+# NOENTRY=1 leaves out -E: for the benchmarks' empty baseline programs
+# (scripts/bench/empty/), which do not link internal/rlimit; the entry
+# step's own cost (four prlimit64 calls) is then counted against ours.
 set -eu
 [ $# -ge 1 ] || { echo "usage: scripts/build.sh DIR [package ...]" >&2; exit 100; }
 dir=$1
@@ -26,7 +29,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 ldflags='-s -w -checklinkname=0'
 case $(go env GOARCH) in
-amd64) ldflags="$ldflags -E=_dtgo_rt0" ;;
+amd64) [ "${NOENTRY:-0}" = 1 ] || ldflags="$ldflags -E=_dtgo_rt0" ;;
 esac
 CGO_ENABLED=0 GOEXPERIMENT=nogreenteagc exec go build -trimpath -tags dtgo_rtsig \
 	-ldflags="$ldflags" -o "$dir/" "$@"

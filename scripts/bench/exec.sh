@@ -26,8 +26,8 @@ mkdir "$work/emptyenv"
 # program, and an empty Go exec wrapper (main only execs /bin/true). What
 # a chain-loading tool costs above the wrapper is our code; what the
 # wrapper costs above the C build is Go's runtime start-up.
-sh scripts/build.sh "$work/bin" scripts/bench/empty/empty.go
-sh scripts/build.sh "$work/bin" scripts/bench/empty/emptyexec.go
+NOENTRY=1 sh scripts/build.sh "$work/bin" scripts/bench/empty/empty.go
+NOENTRY=1 sh scripts/build.sh "$work/bin" scripts/bench/empty/emptyexec.go
 
 # The driver forks and execs with syscall.ForkExec (a vfork-style clone),
 # so its own cost per call is small and the same for every figure.
@@ -45,7 +45,11 @@ import (
 	"time"
 )
 
-func call(argv []string) time.Duration {
+// call runs argv once and returns its wall time and its CPU time (user
+// plus system, from wait4's rusage, which covers the whole process from
+// the fork through every exec: the kernel keeps that sum to the
+// nanosecond). The CPU time hardly depends on what else the machine runs.
+func call(argv []string) (time.Duration, time.Duration) {
 	t0 := time.Now()
 	pid, err := syscall.ForkExec(argv[0], argv, &syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2}})
 	if err != nil {
@@ -53,12 +57,22 @@ func call(argv []string) time.Duration {
 		os.Exit(1)
 	}
 	var ws syscall.WaitStatus
-	syscall.Wait4(pid, &ws, 0, nil)
+	var ru syscall.Rusage
+	syscall.Wait4(pid, &ws, 0, &ru)
+	wall := time.Since(t0)
 	if ws.ExitStatus() != 0 {
 		fmt.Fprintln(os.Stderr, argv, "exit", ws.ExitStatus())
 		os.Exit(1)
 	}
-	return time.Since(t0)
+	return wall, time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// series holds one figure's calls.
+type series struct{ wall, cpu []time.Duration }
+
+func (s *series) add(w, c time.Duration) {
+	s.wall = append(s.wall, w)
+	s.cpu = append(s.cpu, c)
 }
 
 func median(d []time.Duration) float64 {
@@ -80,47 +94,55 @@ func main() {
 		{"fghack"},
 	}
 	trueArgv := []string{"/bin/true"}
-	var base, empty, wrapper []time.Duration
-	c := make([][]time.Duration, len(figures))
-	g := make([][]time.Duration, len(figures))
+	var base, empty, wrapper series
+	c := make([]series, len(figures))
+	g := make([]series, len(figures))
 	for i := 0; i < calls; i++ {
 		for f, fig := range figures {
 			argC := append(append([]string{"/usr/bin/" + fig[0]}, fig[1:]...), "/bin/true")
 			argG := append(append([]string{ours + "/" + fig[0]}, fig[1:]...), "/bin/true")
 			// Alternate the order so neither build always runs first.
 			if (i+f)%2 == 0 {
-				c[f] = append(c[f], call(argC))
-				g[f] = append(g[f], call(argG))
+				c[f].add(call(argC))
+				g[f].add(call(argG))
 			} else {
-				g[f] = append(g[f], call(argG))
-				c[f] = append(c[f], call(argC))
+				g[f].add(call(argG))
+				c[f].add(call(argC))
 			}
-			base = append(base, call(trueArgv))
+			base.add(call(trueArgv))
 		}
 		// The baselines, in turn first and last of this round's calls.
 		if i%2 == 0 {
-			empty = append(empty, call([]string{ours + "/empty"}))
-			wrapper = append(wrapper, call([]string{ours + "/emptyexec"}))
+			empty.add(call([]string{ours + "/empty"}))
+			wrapper.add(call([]string{ours + "/emptyexec"}))
 		} else {
-			wrapper = append(wrapper, call([]string{ours + "/emptyexec"}))
-			empty = append(empty, call([]string{ours + "/empty"}))
+			wrapper.add(call([]string{ours + "/emptyexec"}))
+			empty.add(call([]string{ours + "/empty"}))
 		}
 	}
-	t := median(base)
-	me, mw := median(empty), median(wrapper)
-	fmt.Printf("/bin/true: %.3f ms per call (median of %d); %d calls per figure\n", t, len(base), calls)
+	fmt.Printf("%d calls per figure\n", calls)
+	report("wall time", func(s *series) []time.Duration { return s.wall }, figures, &base, &empty, &wrapper, c, g)
+	report("CPU time (user+system of the whole process, from wait4; hardly moved by load)",
+		func(s *series) []time.Duration { return s.cpu }, figures, &base, &empty, &wrapper, c, g)
+}
+
+func report(what string, pick func(*series) []time.Duration, figures [][]string, base, empty, wrapper *series, c, g []series) {
+	t := median(pick(base))
+	me, mw := median(pick(empty)), median(pick(wrapper))
+	fmt.Printf("\n== %s\n", what)
+	fmt.Printf("/bin/true: %.3f ms per call (median of %d)\n", t, len(pick(base)))
 	fmt.Printf("empty Go program: %.3f ms over /bin/true\n", me-t)
 	fmt.Printf("empty Go exec wrapper: %.3f ms over /bin/true\n\n", mw-t)
 	fmt.Printf("%-34s %10s %10s %7s   %s\n", "figure (over /bin/true, ms)", "ours", "C", "ratio", "per call: ours / C (ms)")
 	for f, fig := range figures {
-		mg, mc := median(g[f]), median(c[f])
+		mg, mc := median(pick(&g[f])), median(pick(&c[f]))
 		fmt.Printf("%-34s %10.3f %10.3f %7.2f   %.3f / %.3f\n",
 			strings.Join(fig, " ")+" /bin/true", mg-t, mc-t, (mg-t)/(mc-t), mg, mc)
 	}
 	target := max(0.2, me/10)
 	fmt.Printf("\nover the empty Go exec wrapper (target %.3f ms: 0.2, or 10%% of the empty program's %.3f ms per call)\n", target, me)
 	for f, fig := range figures {
-		over := median(g[f]) - mw
+		over := median(pick(&g[f])) - mw
 		verdict := "within target"
 		if over > target {
 			verdict = "over target"
