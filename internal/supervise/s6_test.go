@@ -416,3 +416,40 @@ exec sleep 1000`)
 	}
 	compareLateness(t, "KILL of timeout-finish", late)
 }
+
+// TestTimeoutFinishDefaultLikeS6: without timeout-finish, ./finish gets
+// KILL after five seconds under both.
+func TestTimeoutFinishDefaultLikeS6(t *testing.T) {
+	t.Parallel()
+	const timeout = 5 * time.Second
+	sups := bothSupervisors(t)
+	var svs [2]*service
+	for i, sup := range sups {
+		svs[i] = newService(t, `echo $$ >> pids; exec sleep 1000`, fast, `finish=#!/bin/sh
+echo $$ > finish.pid
+exec sleep 1000`)
+		os.Chmod(filepath.Join(svs[i].dir, "finish"), 0o755)
+		svs[i].startAny(sup)
+	}
+	for i, sup := range sups {
+		pid := svs[i].waitPid("pids")
+		testkit.Eventually(t, within, func() bool { return sleeping(pid) }, "%s: never exec'd sleep", sup.name)
+	}
+	var sent [2]time.Time
+	for i := range sups {
+		sent[i] = time.Now()
+		svs[i].send("d")
+	}
+	var dies [2]<-chan time.Time
+	for i := range sups {
+		dies[i] = diesAt(t, svs[i].waitPid("finish.pid"))
+	}
+	var late [2]time.Duration
+	for i, sup := range sups {
+		late[i] = death(t, sup.name+"'s ./finish", dies[i]).Sub(sent[i]) - timeout
+		if late[i] < 0 || late[i] > time.Second {
+			t.Errorf("%s: ./finish killed %v after 5 s", sup.name, late[i])
+		}
+	}
+	t.Logf("./finish killed after 5 s and: s6 %v, ours %v", late[0], late[1])
+}
