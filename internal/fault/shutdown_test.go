@@ -32,7 +32,8 @@ const stopMargin = 3 * time.Second
 // svscan (TERM to svscan: svscan.service's KillMode=mixed, svscan.init's
 // stop). Half of them run in a session of their own (new-session), and
 // their ./run leaves two children and a grandchild that ignore TERM as
-// well.
+// well; a fifth have a ./finish that hangs as well, killed after its
+// timeout-finish, which svscan waits for too.
 // Every process of every service dies no sooner than its timeout-kill
 // after the TERM and no later than stopMargin after that; svscan waits for
 // them past its own one-second deadline and exits 0 without sending KILL
@@ -45,6 +46,10 @@ func TestShutdownKillsServicesIgnoringTERM(t *testing.T) {
 	testkit.KillAllAtCleanup(t, []string{work})
 	bound := map[string]time.Duration{} // service directory -> timeout-kill
 	session := map[string]bool{}
+	// Every fifth service has a ./finish that hangs, killed after
+	// timeout-finish: its stop takes that much longer.
+	const finishBound = 500 * time.Millisecond
+	finishing := map[string]bool{}
 	for i := range services {
 		sv := filepath.Join(dir, fmt.Sprintf("stubborn%03d", i))
 		mkdirs(t, sv)
@@ -61,6 +66,11 @@ func TestShutdownKillsServicesIgnoringTERM(t *testing.T) {
 		}
 		run += "echo $$ > pid\nexec sleep 100000\n"
 		testkit.WriteScript(t, filepath.Join(sv, "run"), run)
+		if i%5 == 4 {
+			finishing[sv] = true
+			writeFile(t, filepath.Join(sv, "timeout-finish"), strconv.Itoa(int(finishBound/time.Millisecond))+"\n")
+			testkit.WriteScript(t, filepath.Join(sv, "finish"), "#!/bin/sh\ntrap '' TERM\necho $$ > finish.pid\nexec sleep 100000\n")
+		}
 	}
 	s := startScanner(t, dir, "SVSCAN_SHUTDOWN_TIMEOUT=1")
 
@@ -151,7 +161,10 @@ func TestShutdownKillsServicesIgnoringTERM(t *testing.T) {
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	// Every process ignores TERM: none may die before its timeout-kill.
 	last := time.Duration(0)
-	for _, b := range bound {
+	for sv, b := range bound {
+		if finishing[sv] {
+			b += finishBound
+		}
 		last = max(last, b)
 	}
 	deadline := sent.Add(last + stopMargin + time.Minute)
@@ -201,19 +214,39 @@ func TestShutdownKillsServicesIgnoringTERM(t *testing.T) {
 		lateness = append(lateness, w.died-tk)
 	}
 	slices.Sort(lateness)
-	report(t, "svscan exited %d, %v after TERM (longest timeout-kill %v); the %d processes died after their timeout-kill by: median %v, max %v",
+	report(t, "svscan exited %d, %v after TERM (longest timeout-kill, with timeout-finish, %v); the %d processes died after their timeout-kill by: median %v, max %v",
 		code, took.Round(time.Millisecond), last, len(ws), lateness[len(lateness)/2].Round(time.Millisecond),
 		lateness[len(lateness)-1].Round(time.Millisecond))
 	want := fmt.Sprintf("svscan: info: shutdown on TERM: stopping %d services\n"+
 		"svscan: info: shutdown: stopping 0 log services\n"+
 		"svscan: info: shutdown: complete\n", services)
-	// (The marker's warnings come from scans before the TERM.)
+	// (The marker's warnings come from scans before the TERM.) The hung
+	// ./finish programs are each warned about once by their supervise.
 	got := s.log()
-	if i := strings.Index(got, "svscan: info: shutdown"); i < 0 || code != 0 || got[i:] != want {
-		t.Errorf("exit %d, want 0; stderr ends %q, want %q", code, got[max(i, 0):], want)
+	if i := strings.Index(got, "svscan: info: shutdown"); i >= 0 {
+		got = got[i:]
+	}
+	var svscanLines, warned []string
+	for _, line := range strings.SplitAfter(got, "\n") {
+		if name, ok := strings.CutSuffix(line, "/finish still running after timeout-finish: sending it KILL\n"); ok {
+			warned = append(warned, strings.TrimPrefix(name, "supervise: warning: "))
+		} else {
+			svscanLines = append(svscanLines, line)
+		}
+	}
+	if got := strings.Join(svscanLines, ""); code != 0 || got != want {
+		t.Errorf("exit %d, want 0; stderr from the shutdown on %q, want %q", code, got, want)
+	}
+	if len(warned) != len(finishing) {
+		t.Errorf("%d ./finish killed after timeout-finish, want %d: %q", len(warned), len(finishing), warned)
 	}
 	if took > last+stopMargin+time.Second {
-		t.Errorf("shutdown took %v, longest timeout-kill %v", took, last)
+		t.Errorf("shutdown took %v, longest timeout-kill (with timeout-finish) %v", took, last)
+	}
+	for sv := range finishing {
+		if pid, _ := strconv.Atoi(strings.TrimSpace(readFile(filepath.Join(sv, "finish.pid")))); pid == 0 {
+			t.Errorf("%s: ./finish did not run", filepath.Base(sv))
+		}
 	}
 	for _, p := range tree {
 		if q, ok := readProc(p.pid); ok && q.state != 'Z' {
@@ -223,6 +256,11 @@ func TestShutdownKillsServicesIgnoringTERM(t *testing.T) {
 	if left := allProcs(func(p proc) bool { return p.state != 'Z' && underDir(dir)(p) }); len(left) > 0 {
 		t.Errorf("left running after the shutdown: %v", left)
 	}
+}
+
+func readFile(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
 }
 
 // pgid is the process group of pid, 0 when it is gone.
