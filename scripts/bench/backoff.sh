@@ -82,11 +82,21 @@ def control(d, cmd):
         return
     raise SystemExit('backoff.sh: no control FIFO in ' + d)
 
+import atexit, signal
+unreaped = {pid for _, _, _, pid in runs}
+def leftovers():  # a supervise not reaped when this script fails
+    for pid in unreaped:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+atexit.register(leftovers)
 for _, _, d, _ in runs:
     control(d, b'dx')
 cpu, starts = {}, {}
 for sname, vname, d, pid in runs:
     _, status, ru = os.wait4(pid, 0)
+    unreaped.discard(pid)
     cpu[sname, vname] = ru.ru_utime + ru.ru_stime
     with open(d + '/starts') as f:
         starts[sname, vname] = len(f.read())
