@@ -45,9 +45,9 @@ sh scripts/build.sh "$work/bin"
 NOENTRY=1 sh scripts/build.sh "$work/bin" scripts/bench/empty/empty.go
 
 if [ "$QUICK" = 1 ]; then
-	sup_runs=2 scan_trials=3 scan_idle=3 ml_rounds=1 tai_runs=2 tai_lines=200000 exec_calls=200 own_calls=200 smtpd_lines=200000
+	sup_runs=2 backoff_secs=15 scan_trials=3 scan_idle=3 ml_rounds=1 tai_runs=2 tai_lines=200000 exec_calls=200 own_calls=200 smtpd_lines=200000
 else
-	sup_runs=30 scan_trials=5 scan_idle=10 ml_rounds=2 tai_runs=3 tai_lines=1000000 exec_calls=1000 own_calls=1000 smtpd_lines=1000000
+	sup_runs=30 backoff_secs=30 scan_trials=5 scan_idle=10 ml_rounds=2 tai_runs=3 tai_lines=1000000 exec_calls=1000 own_calls=1000 smtpd_lines=1000000
 fi
 
 # area NAME ENV...: run scripts/bench/NAME.sh, keep its output. Each runs
@@ -71,6 +71,7 @@ area_exec() {
 
 start=$(date +%s)
 area supervise RUNS=$sup_runs
+area backoff DURATION=$backoff_secs
 area svscan TRIALS=$scan_trials IDLE=$scan_idle
 area multilog ROUNDS=$ml_rounds
 area tai64n RUNS=$tai_runs LINES=$tai_lines
@@ -86,6 +87,12 @@ row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$rows"; }
 awk 'NF >= 4 && !/, mean/ && $NF ~ /^[0-9.]+$/ && $(NF-1) ~ /^[0-9.]+$/ && $(NF-2) ~ /^[0-9.]+$/ {
 	n = ""; for (i = 1; i <= NF - 3; i++) n = n (i > 1 ? " " : "") $i
 	printf "supervise: %s\t%s\t%s\tlower\n", n, $(NF-2), $(NF-1) }' "$work/supervise.out" >>"$rows"
+# backoff.sh: "SERVICE: CPU % of one CPU OURS-BACKOFF OURS C" (a crash
+# loop; C has no back-off, its column is 0.76's one-second pause).
+awk -v secs="$backoff_secs" '/: CPU % of one CPU / && NF == 9 { s = $1; sub(/:$/, "", s)
+	printf "supervise: crash loop (%s), CPU %% over %d s, 1 s pause\t%s\t%s\tlower\n", s, secs, $(NF-1), $NF
+	printf "supervise: crash loop (%s), CPU %% over %d s, ours with restart-backoff\t%s\t%s\tlower\n", s, secs, $(NF-2), $NF }' \
+	"$work/backoff.out" >>"$rows"
 # svscan.sh: "FIGURE C OURS" (C first).
 awk '/^(pickup|[0-9]+ services|svscan CPU)/ && !/supervise processes/ && $NF ~ /^[0-9.]+$/ {
 	n = ""; for (i = 1; i <= NF - 2; i++) n = n (i > 1 ? " " : "") $i

@@ -2,8 +2,9 @@
 # The fault, load and hostile-input suite (internal/fault, build tag
 # "fault"): lossless logging under svscan while processes are killed and
 # the log file system fills up; churn of 500 services and a crash loop with
-# flat descriptors and memory; garbage fed to every input; other accounts
-# and umasks. Needs root for its tmpfs, nobody and umask parts (they skip
+# flat descriptors and memory; 200 services ignoring TERM stopped by
+# svscan's ordered shutdown through their timeout-kill; garbage fed to
+# every input; other accounts and umasks. Needs root for its tmpfs, nobody and umask parts (they skip
 # otherwise). Prints a summary at the end.
 #
 # Environment: FAULT_SEED replays a run of the lossless test (its seed is

@@ -66,10 +66,13 @@ func (s *scanner) scans() int {
 	return strings.Count(s.log(), "unable to stat "+marker+": ")
 }
 
-// rescan sends ALRM and waits for a scan that began after it.
+// rescan sends ALRM and waits until a scan that began after it has
+// completed: the marker's warning shows that a scan reached the marker,
+// in directory order, not that it ended; the next scan's warning does
+// (see internal/svscan's rescan).
 func (s *scanner) rescan() {
 	s.t.Helper()
-	for range 2 {
+	for range 3 {
 		n := s.scans()
 		s.cmd.Process.Signal(syscall.SIGALRM)
 		testkit.Eventually(s.t, 30*time.Second, func() bool { return s.scans() > n }, "no scan after ALRM")

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -139,4 +140,83 @@ func TestCToolsReadAndControlOurSupervise(t *testing.T) {
 			t.Log(l)
 		}
 	}
+}
+
+// TestCToolsOnExtendedService: the C svc, svok and svstat control and
+// read our supervise on a service with the files beyond 0.76
+// (down-signal, timeout-kill, finish, timeout-finish, restart-backoff,
+// new-session): svc -d sends down-signal's signal and the KILL of
+// timeout-kill follows, ./finish runs, svstat shows each state as 0.76
+// words it, svc -t still sends TERM, and svc -dx ends it all.
+func TestCToolsOnExtendedService(t *testing.T) {
+	t.Parallel()
+	svc, svok, svstat := testkit.Oracle(t, "svc"), testkit.Oracle(t, "svok"), testkit.Oracle(t, "svstat")
+	s := newService(t, `trap 'echo USR1 >> got' USR1; echo $$ > pid; while :; do sleep 0.05; done`,
+		fast, "down-signal=USR1\n", "timeout-kill=1000\n", "timeout-finish=2000\n", "restart-backoff=5 60000 60000\n",
+		"new-session=", "finish=#!/bin/sh\necho \"$1 $2 $3\" >> finished\n")
+	os.Chmod(filepath.Join(s.dir, "finish"), 0o755)
+	s.start(ours(t))
+	parent := filepath.Dir(s.dir)
+	ctl := func(opts string) {
+		t.Helper()
+		if out, code := run(t, parent, svc, opts, "sv"); out != "" || code != 0 {
+			t.Errorf("svc %s: %q exit %d", opts, out, code)
+		}
+	}
+	show := func(want string) {
+		t.Helper()
+		out, code := run(t, parent, svstat, "sv")
+		out = secondsDigits.ReplaceAllString(out, "x seconds")
+		if out != want || code != 0 {
+			t.Errorf("svstat: %q exit %d, want %q", out, code, want)
+		}
+	}
+	// up is the pid the service wrote once its trap was set, also in the
+	// status record.
+	up := func(old int) int {
+		t.Helper()
+		var pid int
+		testkit.Eventually(t, within, func() bool {
+			pid, _ = strconv.Atoi(strings.TrimSpace(s.file("pid")))
+			r, ok := s.status()
+			return pid != old && pid != 0 && ok && r.PID == pid
+		}, "no new pid after %d: %q", old, s.file("pid"))
+		return pid
+	}
+	pid := up(0)
+	if out, code := run(t, parent, svok, "sv"); out != "" || code != 0 {
+		t.Errorf("svok: %q exit %d", out, code)
+	}
+	show("sv: up (pid " + strconv.Itoa(pid) + ") x seconds\n")
+
+	ctl("-d") // USR1 (ignored), CONT, KILL a second later, ./finish
+	s.waitLines("finished", 1)
+	if got := s.lines("got"); !slices.Equal(got, []string{"USR1"}) {
+		t.Errorf("the service got %q for svc -d, want USR1", got)
+	}
+	s.waitDown()
+	show("sv: down x seconds, normally up\n")
+
+	ctl("-u")
+	pid = up(pid)
+	show("sv: up (pid " + strconv.Itoa(pid) + ") x seconds\n")
+	ctl("-t") // TERM, not down-signal's USR1: ./finish, then a restart
+	s.waitLines("finished", 2)
+	pid = up(pid)
+	show("sv: up (pid " + strconv.Itoa(pid) + ") x seconds\n")
+
+	ctl("-dx")
+	if code := s.exitStatus(); code != 0 {
+		t.Errorf("supervise exited %d after svc -dx", code)
+	}
+	if got := s.lines("got"); !slices.Equal(got, []string{"USR1", "USR1"}) {
+		t.Errorf("the service got %q, want USR1 twice", got)
+	}
+	if got := s.lines("finished"); !slices.Equal(got, []string{"256_9_sv", "256_15_sv", "256_9_sv"}) {
+		t.Errorf("./finish's arguments: %q", got)
+	}
+	if _, code := run(t, parent, svok, "sv"); code != 100 {
+		t.Errorf("svok after svc -dx: exit %d, want 100", code)
+	}
+	show("sv: supervise not running\n")
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/daemontools-go/daemontools/internal/svstatus"
 	"github.com/daemontools-go/daemontools/internal/testkit"
 )
@@ -153,37 +155,116 @@ func TestSignalLettersLikeS6(t *testing.T) {
 	}
 }
 
+// diesAt returns a channel that gets the moment pid exits, seen through a
+// pidfd (no polling of /proc: the moment is exact to the scheduling of
+// this test).
+func diesAt(t *testing.T, pid int) <-chan time.Time {
+	t.Helper()
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		t.Fatalf("pidfd_open %d: %v", pid, err)
+	}
+	at := make(chan time.Time, 1)
+	go func() {
+		defer unix.Close(fd)
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		for {
+			if n, err := unix.Poll(fds, -1); n > 0 || err != nil && err != unix.EINTR {
+				at <- time.Now()
+				return
+			}
+		}
+	}()
+	return at
+}
+
+// death waits for the moment on the channel of diesAt.
+func death(t *testing.T, what string, at <-chan time.Time) time.Time {
+	t.Helper()
+	select {
+	case when := <-at:
+		return when
+	case <-time.After(within):
+		t.Fatalf("%s still alive after %v", what, within)
+		return time.Time{}
+	}
+}
+
+// timingTrials is how many times the timing tests stop a service under
+// each supervise; they compare the quickest stop of each, the one least
+// delayed by the load of the machine.
+const timingTrials = 5
+
+// sameMoment is how far apart the two supervise programs' KILLs may be,
+// each measured from the command that set it off.
+const sameMoment = 5 * time.Millisecond
+
+// compareLateness checks that every KILL came at or after its bound and
+// within a second of it, and that the quickest of each supervise program
+// are within sameMoment of each other.
+func compareLateness(t *testing.T, what string, late [2][]time.Duration) {
+	t.Helper()
+	var best [2]time.Duration
+	for i, name := range []string{"s6", "ours"} {
+		for _, l := range late[i] {
+			if l < 0 || l > time.Second {
+				t.Errorf("%s: %s %v after its bound, want 0 to 1s: %v", name, what, l, late[i])
+			}
+		}
+		best[i] = slices.Min(late[i])
+	}
+	if d := best[1] - best[0]; d < -sameMoment || d > sameMoment {
+		t.Errorf("%s after its bound: s6 %v, ours %v at best, want the same within %v; all: s6 %v, ours %v",
+			what, best[0], best[1], sameMoment, late[0], late[1])
+	}
+	t.Logf("%s after its bound: s6 %v, ours %v", what, late[0], late[1])
+}
+
 // TestTimeoutKillLikeS6: a service that ignores the down signal gets
-// KILL timeout-kill milliseconds after d, under both.
+// KILL timeout-kill milliseconds after d under both, at the same moment
+// within sameMoment; ./finish then gets the same arguments. Both
+// supervise programs run side by side and get their d together (in
+// alternating order), so that the load of the machine falls on both.
 func TestTimeoutKillLikeS6(t *testing.T) {
 	t.Parallel()
 	const timeout = 500 * time.Millisecond
-	var took [2]time.Duration
+	sups := bothSupervisors(t)
+	var late [2][]time.Duration
 	var finish [2]string
-	for i, sup := range bothSupervisors(t) {
-		s := newService(t, `trap "" TERM; echo $$ > pid; exec sleep 1000`, "timeout-kill=500\n", fast,
-			`finish=#!/bin/sh
+	for trial := range timingTrials {
+		var svs [2]*service
+		var dies [2]<-chan time.Time
+		for i, sup := range sups {
+			svs[i] = newService(t, `trap "" TERM; echo $$ > pid; exec sleep 1000`, "timeout-kill=500\n", fast,
+				`finish=#!/bin/sh
 echo "$1 $2 $3" >> finished
 exit 125`)
-		os.Chmod(filepath.Join(s.dir, "finish"), 0o755)
-		s.startAny(sup)
-		pid := s.waitPid("pid")
-		testkit.Eventually(t, within, func() bool { return sleeping(pid) }, "%s: never exec'd sleep", sup.name)
-		sent := time.Now()
-		s.send("d")
-		testkit.Eventually(t, within, func() bool { return gone(pid) }, "%s: never killed", sup.name)
-		took[i] = time.Since(sent)
-		finish[i] = s.waitLines("finished", 1)[0]
-	}
-	for i, name := range []string{"s6", "ours"} {
-		if took[i] < timeout || took[i] > timeout+time.Second {
-			t.Errorf("%s: killed %v after d, want %v (+ up to 1s)", name, took[i], timeout)
+			os.Chmod(filepath.Join(svs[i].dir, "finish"), 0o755)
+			svs[i].startAny(sup)
+		}
+		for i, sup := range sups {
+			pid := svs[i].waitPid("pid")
+			testkit.Eventually(t, within, func() bool { return sleeping(pid) }, "%s: never exec'd sleep", sup.name)
+			dies[i] = diesAt(t, pid)
+		}
+		var sent [2]time.Time
+		for _, i := range [][]int{{0, 1}, {1, 0}}[trial%2] {
+			sent[i] = time.Now()
+			svs[i].send("d")
+		}
+		for i, sup := range sups {
+			late[i] = append(late[i], death(t, sup.name+"'s ./run", dies[i]).Sub(sent[i])-timeout)
+			finish[i] = svs[i].waitLines("finished", 1)[0]
+		}
+		if finish[0] != "256_9_sv" || finish[1] != finish[0] {
+			t.Errorf("finish arguments: s6 %q, ours %q", finish[0], finish[1])
+		}
+		for i := range sups {
+			svs[i].send("x")
+			svs[i].kill()
 		}
 	}
-	if finish[0] != "256_9_sv" || finish[1] != finish[0] {
-		t.Errorf("finish arguments: s6 %q, ours %q", finish[0], finish[1])
-	}
-	t.Logf("KILL after d: s6 %v, ours %v", took[0], took[1])
+	compareLateness(t, "KILL of timeout-kill", late)
 }
 
 // TestTimeoutKillNotPutOffByRepeatedDown: svscan's shutdown repeats "dx"
@@ -295,29 +376,80 @@ echo finished >> log`, fast)
 }
 
 // TestTimeoutFinishLikeS6: a ./finish that outlives timeout-finish gets
-// KILL, and the service is restarted after it.
+// KILL that many milliseconds after it was started, at the same moment
+// under both within sameMoment, and ./run is started again after it.
+// Each is timed from the t that ends ./run: what lies between is, under
+// both, reading t, the TERM, reaping ./run and starting ./finish.
 func TestTimeoutFinishLikeS6(t *testing.T) {
 	t.Parallel()
 	const timeout = 400 * time.Millisecond
-	var took [2]time.Duration
-	for i, sup := range bothSupervisors(t) {
-		s := newService(t, `echo run >> log; if [ -e again ]; then exec sleep 1000; fi; touch again; exit 0`,
-			"timeout-finish=400\n", `finish=#!/bin/sh
+	sups := bothSupervisors(t)
+	var late [2][]time.Duration
+	for trial := range timingTrials {
+		var svs [2]*service
+		for i, sup := range sups {
+			svs[i] = newService(t, `echo $$ >> pids; exec sleep 1000`, "timeout-finish=400\n", fast, `finish=#!/bin/sh
 echo $$ > finish.pid
 exec sleep 1000`)
-		os.Chmod(filepath.Join(s.dir, "finish"), 0o755)
-		s.startAny(sup)
-		pid := s.waitPid("finish.pid")
-		seen := time.Now()
-		testkit.Eventually(t, within, func() bool { return gone(pid) }, "%s: finish never killed", sup.name)
-		took[i] = time.Since(seen)
-		s.waitLines("log", 2)
-		s.send("d")
-	}
-	for i, name := range []string{"s6", "ours"} {
-		if took[i] > timeout+time.Second {
-			t.Errorf("%s: finish killed %v after it started, want about %v", name, took[i], timeout)
+			os.Chmod(filepath.Join(svs[i].dir, "finish"), 0o755)
+			svs[i].startAny(sup)
+		}
+		for i, sup := range sups {
+			pid := svs[i].waitPid("pids")
+			testkit.Eventually(t, within, func() bool { return sleeping(pid) }, "%s: never exec'd sleep", sup.name)
+		}
+		var sent [2]time.Time
+		for _, i := range [][]int{{0, 1}, {1, 0}}[trial%2] {
+			sent[i] = time.Now()
+			svs[i].send("t")
+		}
+		var dies [2]<-chan time.Time
+		for i := range sups {
+			dies[i] = diesAt(t, svs[i].waitPid("finish.pid"))
+		}
+		for i, sup := range sups {
+			late[i] = append(late[i], death(t, sup.name+"'s ./finish", dies[i]).Sub(sent[i])-timeout)
+			svs[i].waitLines("pids", 2) // started again after it
+			svs[i].send("dx")
+			svs[i].kill()
 		}
 	}
-	t.Logf("finish killed after: s6 %v, ours %v", took[0], took[1])
+	compareLateness(t, "KILL of timeout-finish", late)
+}
+
+// TestTimeoutFinishDefaultLikeS6: without timeout-finish, ./finish gets
+// KILL after five seconds under both.
+func TestTimeoutFinishDefaultLikeS6(t *testing.T) {
+	t.Parallel()
+	const timeout = 5 * time.Second
+	sups := bothSupervisors(t)
+	var svs [2]*service
+	for i, sup := range sups {
+		svs[i] = newService(t, `echo $$ >> pids; exec sleep 1000`, fast, `finish=#!/bin/sh
+echo $$ > finish.pid
+exec sleep 1000`)
+		os.Chmod(filepath.Join(svs[i].dir, "finish"), 0o755)
+		svs[i].startAny(sup)
+	}
+	for i, sup := range sups {
+		pid := svs[i].waitPid("pids")
+		testkit.Eventually(t, within, func() bool { return sleeping(pid) }, "%s: never exec'd sleep", sup.name)
+	}
+	var sent [2]time.Time
+	for i := range sups {
+		sent[i] = time.Now()
+		svs[i].send("d")
+	}
+	var dies [2]<-chan time.Time
+	for i := range sups {
+		dies[i] = diesAt(t, svs[i].waitPid("finish.pid"))
+	}
+	var late [2]time.Duration
+	for i, sup := range sups {
+		late[i] = death(t, sup.name+"'s ./finish", dies[i]).Sub(sent[i]) - timeout
+		if late[i] < 0 || late[i] > time.Second {
+			t.Errorf("%s: ./finish killed %v after 5 s", sup.name, late[i])
+		}
+	}
+	t.Logf("./finish killed after 5 s and: s6 %v, ours %v", late[0], late[1])
 }

@@ -193,10 +193,17 @@ func (s *scan) scans() int {
 }
 
 // rescan sends ALRM and waits until svscan has completed a scan that began
-// after the signal: the marker's warning appears twice more.
+// after the first signal. The marker's warning is written when the scan
+// reaches the marker, in directory order (on ext4 a hash order, with
+// entries after it), so it shows that a scan has begun, not that it has
+// ended; scans run one after another, so the next one's warning shows
+// that. A scan under way at the first ALRM gives the first warning, the
+// one the ALRM asked for the second, and a third ALRM's scan the third,
+// which proves the second complete. (With two, a warning for an entry
+// after the marker was sometimes not there yet.)
 func (s *scan) rescan() {
 	s.t.Helper()
-	for range 2 {
+	for range 3 {
 		n := s.scans()
 		s.signal(syscall.SIGALRM)
 		testkit.Eventually(s.t, 10*time.Second, func() bool { return s.scans() > n },

@@ -51,7 +51,10 @@ func (s *scan) warnings() []string {
 
 // fullScan waits until svscan has completed a scan that began after the
 // call: with ALRM for ours, by waiting for the five-second rescans for C
-// (which ALRM kills).
+// (which ALRM kills). The marker's warning shows that a scan has reached
+// the marker, not that it has ended (see rescan): the first one after the
+// call may come from a scan under way at the call, the second from a scan
+// that began after it, and the third shows that one complete.
 func (s *scan) fullScan(ours bool) {
 	s.t.Helper()
 	if ours {
@@ -62,7 +65,7 @@ func (s *scan) fullScan(ours bool) {
 		return
 	}
 	n := s.scans()
-	testkit.Eventually(s.t, 15*time.Second, func() bool { return s.scans() >= n+2 },
+	testkit.Eventually(s.t, 20*time.Second, func() bool { return s.scans() >= n+3 },
 		"no rescan; stderr:\n%s", s.stderr)
 }
 
