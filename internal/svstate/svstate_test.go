@@ -69,9 +69,10 @@ func TestEncodeAllocatesNothing(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { buf = s.AppendEncode(buf[:0]) }); n != 0 {
 		t.Fatalf("%v allocations", n)
 	}
-	big := State{Supervisor: 1 << 62, State: Finishing, Want: WantOnce, PID: 1 << 62, PGID: 1 << 62,
-		Since: sample().Since, Ready: sample().Since, NotificationFD: 1 << 62, Starts: 1<<64 - 1,
-		ExitCode: -1 << 62, Signal: -1 << 62, Exited: sample().Since, FinishPID: 1 << 62}
+	const most, least = int(^uint(0) >> 1), -int(^uint(0)>>1) - 1 // widest on 64- and 32-bit builds
+	big := State{Supervisor: most, State: Finishing, Want: WantOnce, PID: most, PGID: most,
+		Since: sample().Since, Ready: sample().Since, NotificationFD: most, Starts: 1<<64 - 1,
+		ExitCode: least, Signal: least, Exited: sample().Since, FinishPID: most}
 	if n := len(big.AppendEncode(nil)); n > MaxSize {
 		t.Fatalf("largest record %d bytes > MaxSize", n)
 	}
