@@ -6,7 +6,7 @@
 #   -tags dtgo_rtsig, -checklinkname=0  the exec wrappers hand on the signal
 #                                       state they started with (daemontools(7)),
 #                                       supervise the open-files limit
-#   -E=_dtgo_rt0 (amd64)               enter through internal/rlimit's step,
+#   -E=_dtgo_rt0 (amd64, arm64)        enter through internal/rlimit's step,
 #                                       which saves the soft memory limits
 #                                       and raises them for the runtime, so
 #                                       that run scripts' limits work as
@@ -29,7 +29,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 ldflags='-s -w -checklinkname=0'
 case $(go env GOARCH) in
-amd64) [ "${NOENTRY:-0}" = 1 ] || ldflags="$ldflags -E=_dtgo_rt0" ;;
+amd64 | arm64) [ "${NOENTRY:-0}" = 1 ] || ldflags="$ldflags -E=_dtgo_rt0" ;;
 esac
 CGO_ENABLED=0 GOEXPERIMENT=nogreenteagc exec go build -trimpath -tags dtgo_rtsig \
 	-ldflags="$ldflags" -o "$dir/" "$@"

@@ -7,7 +7,8 @@
 # packaging and VM tools (systemd for systemd-analyze, rpmlint, dnf and
 # createrepo-c for the .rpm, chkconfig's build dependencies for the RPM
 # install test, strace for svc's one-write test), qemu-user-static and
-# binfmt-support for the tests under emulation (scripts/emulated-tests.sh);
+# binfmt-support for the tests under emulation (scripts/emulated-tests.sh) and
+# the arm64 VM guest, qemu-system-arm (qemu-system-aarch64) for that guest;
 # and GoReleaser, which the packaging tests run on .goreleaser.yaml, built
 # with `go install` from the Go module proxy into /usr/local/bin; and,
 # downloaded but not installed, Debian's daemontools and daemontools-run
@@ -56,7 +57,7 @@ apt-get install -y -q --no-install-recommends \
 	daemontools s6 ucspi-tcp runit \
 	mandoc shellcheck lintian rpm debootstrap fakeroot \
 	rpmlint dnf createrepo-c libpopt-dev libselinux1-dev libsepol-dev \
-	qemu-system-x86 qemu-utils e2fsprogs zstd cpio qemu-user-static binfmt-support \
+	qemu-system-x86 qemu-system-arm qemu-utils e2fsprogs zstd cpio qemu-user-static binfmt-support \
 	procps psmisc util-linux make gcc strace systemd git
 
 # daemontools-run conflicts with runit and would take /etc/service: only

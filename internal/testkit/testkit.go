@@ -21,7 +21,16 @@ var Bin string
 // Main builds the named programs (every program under cmd/ when none are
 // named) into a temporary directory, sets Bin, runs the tests and removes
 // the directory. Use it as the body of TestMain.
+//
+// With DTGO_TEST_BIN set, Bin is that directory, which holds the programs
+// already built by scripts/build.sh for the test binary's architecture,
+// and nothing is built: for a test binary made with go test -c and run
+// where there is no Go toolchain (the arm64 VM test, vm-tests/README.md).
 func Main(m *testing.M, names ...string) {
+	if dir := os.Getenv("DTGO_TEST_BIN"); dir != "" {
+		Bin = dir
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "dtgo-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "testkit:", err)
