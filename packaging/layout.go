@@ -107,10 +107,30 @@ const debProvidedVersion = "1:0.76-9"
 // Requires(preun,postun) (rpmheader.go).
 var scriptletRequires = []string{"/bin/sh", "coreutils"}
 
+// packageArch names each architecture of scripts/architectures as the
+// formats do: the .deb as dpkg-architecture(1) lists Debian's ports, the
+// .rpm as rpm's arch_canon table and the distributions name their builds
+// (Fedora and RHEL: i686 for 32-bit x86, armv7hl for hard-float ARMv7).
+// The keys are GoReleaser's names, GOARCH with GOARM appended for arm.
+// nfpm's own table gives the same names but for 386's .rpm (i386); an
+// architecture not listed here keeps nfpm's name.
+var packageArch = map[string]struct{ deb, rpm string }{
+	"amd64":    {"amd64", "x86_64"},
+	"arm64":    {"arm64", "aarch64"},
+	"arm5":     {"armel", "armv5tel"},
+	"arm7":     {"armhf", "armv7hl"},
+	"386":      {"i386", "i686"},
+	"ppc64le":  {"ppc64el", "ppc64le"},
+	"s390x":    {"s390x", "s390x"},
+	"mips64le": {"mips64el", "mips64el"},
+	"riscv64":  {"riscv64", "riscv64"},
+	"loong64":  {"loong64", "loongarch64"},
+}
+
 // config is the whole package description, shared by both formats; the
 // entries that differ carry their Packager. arch is GoReleaser's name of
-// the build (GOARCH, GOARM appended for arm), which nfpm turns into each
-// format's: arm7 is armhf in a .deb and armv7hl in an .rpm.
+// the build (GOARCH, GOARM appended for arm), which each format names as
+// packageArch says: arm7 is armhf in a .deb and armv7hl in an .rpm.
 func config(src, version, arch string, mtime time.Time, contents files.Contents) nfpm.Config {
 	return nfpm.Config{
 		Info: nfpm.Info{
@@ -153,13 +173,14 @@ func config(src, version, arch string, mtime time.Time, contents files.Contents)
 				// GOAMD64's baseline on amd64, as GoReleaser writes it
 				// (and cannot be told not to): the same control file
 				// either way.
-				Deb: nfpm.Deb{ArchVariant: archVariant(arch)},
+				Deb: nfpm.Deb{Arch: packageArch[arch].deb, ArchVariant: archVariant(arch)},
 			},
 			"rpm": {
 				Depends:  scriptletRequires,
 				Provides: rpmRelations.provides,
 				Replaces: rpmRelations.obsoletes, // nfpm writes them as Obsoletes
 				RPM: nfpm.RPM{
+					Arch:     packageArch[arch].rpm,
 					Group:    "System Environment/Daemons",
 					Summary:  "daemontools 0.76 service supervision tools, reimplemented in Go",
 					Requires: nfpm.RPMRequires{Post: scriptletRequires},

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite: static checks, unit and integration tests (which run
-# the real programs against Debian's C build), the fault suite, then the VM
-# boot tests.
+# the real programs against Debian's C build), the same tests of the format
+# packages for s390x and 386 (scripts/emulated-tests.sh), the fault suite,
+# then the VM boot tests.
 set -eu
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -31,6 +32,11 @@ sh scripts/cross.sh
 # its baselines are built apart from the programs (NOENTRY in build.sh).
 sh scripts/bench/exec.sh 3 >/dev/null
 go test -count=1 -timeout 40m ./...
+
+# The format packages' tests built for a big-endian (s390x, under
+# qemu-user) and a 32-bit target (386, natively; armhf under qemu-user
+# where the kernel cannot run 386), against the native C build.
+sh scripts/emulated-tests.sh -short s390x 386
 
 # The fault, load and hostile-input suite (build tag "fault").
 sh scripts/fault.sh

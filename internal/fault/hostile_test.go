@@ -94,11 +94,11 @@ func fifoPending(t testing.TB, path string) int {
 		t.Fatal(err)
 	}
 	defer unix.Close(fd)
-	n, err := unix.IoctlGetInt(fd, unix.TIOCINQ) // FIONREAD
+	n, err := unix.IoctlGetUint32(fd, unix.TIOCINQ) // FIONREAD: a C int, 32 bits on every target
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return int(int32(n))
 }
 
 // TestSvstatMalformedStatusLikeC feeds svstat a supervise/status of every

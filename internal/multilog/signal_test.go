@@ -5,7 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -244,16 +244,17 @@ func TestSecondMultilogRefusedSameAs076(t *testing.T) {
 
 // finishingLine reports whether a thread of pid sits in read(0, _, 1) (0.76
 // after SIGTERM) or polls one descriptor (ours: stdin without the signal
-// pipe, only after SIGTERM; ppoll, x86-64 numbers).
+// pipe, only after SIGTERM).
 func finishingLine(pid int) bool {
-	if runtime.GOARCH != "amd64" {
-		return true
+	calls, ok := inputCalls[testkit.SyscallABI(pid)]
+	if !ok {
+		return true // numbers unknown: cannot be told
 	}
 	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
 	for _, task := range tasks {
 		b, _ := os.ReadFile(task)
 		f := strings.Fields(string(b))
-		if len(f) > 3 && (f[0] == "0" && f[1] == "0x0" && f[3] == "0x1" || f[0] == "271" && f[2] == "0x1") {
+		if len(f) > 3 && (f[0] == calls.read && f[1] == "0x0" && f[3] == "0x1" || slices.Contains(calls.ppoll, f[0]) && f[2] == "0x1") {
 			return true
 		}
 	}
@@ -261,20 +262,34 @@ func finishingLine(pid int) bool {
 }
 
 // waitingForInput reports whether a thread of pid sits in read(0, ...) or
-// in poll or ppoll (ours polls stdin and its signal pipe; x86-64 numbers).
+// in poll or ppoll (ours polls stdin and its signal pipe).
 func waitingForInput(pid int) bool {
-	if runtime.GOARCH != "amd64" {
-		return true // the system call numbers below are x86-64's
+	calls, ok := inputCalls[testkit.SyscallABI(pid)]
+	if !ok {
+		return true // numbers unknown: cannot be told
 	}
 	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
 	for _, task := range tasks {
 		b, _ := os.ReadFile(task)
 		f := strings.Fields(string(b))
-		if len(f) > 1 && (f[0] == "0" && f[1] == "0x0" || f[0] == "7" || f[0] == "271") {
+		if len(f) > 1 && (f[0] == calls.read && f[1] == "0x0" || f[0] == calls.poll || slices.Contains(calls.ppoll, f[0])) {
 			return true
 		}
 	}
 	return false
+}
+
+// inputCalls are the numbers of read, poll and ppoll as /proc/PID/syscall
+// shows them, by the process's system call ABI (testkit.SyscallABI): x86-64
+// for the C build, for ours natively and for ours under qemu-user (qemu's
+// own calls); i386 for ours built for 386, which the x86-64 kernel runs
+// natively (ppoll and its 64-bit-time variant).
+var inputCalls = map[string]struct {
+	read, poll string
+	ppoll      []string
+}{
+	"amd64": {"0", "7", []string{"271"}},
+	"386":   {"3", "168", []string{"309", "414"}},
 }
 
 // A status file that cannot seek (a FIFO) gets 0.76's warning and the

@@ -254,7 +254,7 @@ func pipeBytes(pid int) int {
 		return -1
 	}
 	defer unix.Close(fd)
-	n, err := unix.IoctlGetInt(fd, unix.TIOCINQ)
+	n, err := unreadBytes(fd)
 	if err != nil {
 		return -1
 	}

@@ -217,7 +217,7 @@ func (s *scanner) draining(sv *service, r role, patience time.Duration) bool {
 	if r.sub == "" || !sv.logged || sv.pipe[0] < 0 {
 		return false
 	}
-	n, err := unix.IoctlGetInt(sv.pipe[0], unix.TIOCINQ) // FIONREAD
+	n, err := unreadBytes(sv.pipe[0])
 	if err != nil || n == 0 {
 		return false
 	}
@@ -281,7 +281,7 @@ func (s *scanner) controlsRead(r role, d time.Duration) {
 				if err != nil {
 					continue
 				}
-				n, err := unix.IoctlGetInt(fd, unix.TIOCINQ) // FIONREAD
+				n, err := unreadBytes(fd)
 				unix.Close(fd)
 				pending = pending || err == nil && n > 0
 				break
@@ -346,4 +346,13 @@ func (s *scanner) waitFor(r role, d time.Duration) {
 		s.checkAdopted()
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// unreadBytes is FIONREAD (TIOCINQ): the bytes waiting in a pipe or FIFO.
+// The kernel stores a C int; unix.IoctlGetInt hands it a Go int, whose
+// high half it fills on a 64-bit big-endian machine (s390x: 5 bytes read
+// as 5<<32), so the count is taken as 32 bits.
+func unreadBytes(fd int) (int, error) {
+	n, err := unix.IoctlGetUint32(fd, unix.TIOCINQ)
+	return int(int32(n)), err
 }

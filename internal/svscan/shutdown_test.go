@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/daemontools-go/daemontools/internal/testkit"
 )
 
@@ -334,5 +336,38 @@ func TestSvscanShutdownSendsDownSignal(t *testing.T) {
 	}
 	if got := lines(filepath.Join(sv, "got")); len(got) != 1 || got[0] != "HUP" {
 		t.Errorf("the service got %q, want HUP", got)
+	}
+}
+
+// TestUnreadBytesCountsAPipe: FIONREAD's count is the bytes written, on
+// every architecture (scripts/emulated-tests.sh runs it for s390x, where
+// a 64-bit read of the kernel's int gave 5<<32 for 5).
+func TestUnreadBytesCountsAPipe(t *testing.T) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[0])
+	defer unix.Close(p[1])
+	for _, want := range []int{0, 5, 70000} {
+		if want > 0 {
+			if _, err := unix.FcntlInt(uintptr(p[1]), unix.F_SETPIPE_SZ, 1<<17); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := unix.Write(p[1], make([]byte, want)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := unreadBytes(p[0]); err != nil || n != want {
+			t.Fatalf("unreadBytes %d, %v; want %d", n, err, want)
+		}
+		buf := make([]byte, want)
+		for got := 0; got < want; {
+			k, err := unix.Read(p[0], buf[got:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			got += k
+		}
 	}
 }

@@ -37,6 +37,7 @@ func labelledInputs(t *testing.T) map[string][]byte {
 	}{
 		{0, 0}, {-1, 999999999}, {1_000_000_000, 123}, {1_764_000_000, 0xffffffff},
 		{1_711_846_799, 5}, {1_711_846_800, 5}, // around a DST change in Europe
+		{1<<31 - 1, 0}, {1 << 31, 1}, {1 << 32, 2}, // past 2038 and 2106 (32-bit builds)
 		{-62_135_596_800, 0},        // year 1
 		{-62_135_596_801, 0},        // year 0
 		{-65_000_000_000, 1},        // a negative year, printed as 0.76 prints it

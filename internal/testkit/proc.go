@@ -2,6 +2,8 @@ package testkit
 
 import (
 	"bytes"
+	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"os"
 	"slices"
@@ -150,4 +152,49 @@ func KillAll(t testing.TB, dirs []string, pids ...int) {
 // KillAllAtCleanup registers KillAll(t, dirs, pids...) as a cleanup of t.
 func KillAllAtCleanup(t testing.TB, dirs []string, pids ...int) {
 	t.Cleanup(func() { KillAll(t, dirs, pids...) })
+}
+
+// SyscallABI is the architecture (as GOARCH names it) whose system call
+// numbers /proc/PID/syscall shows for pid: that of the executable the
+// kernel runs for it. Under user-mode emulation (qemu-user through
+// binfmt_misc, scripts/emulated-tests.sh) that is the host's, qemu's own,
+// whatever the emulated program's architecture; a native C program run
+// by an emulated test is the host's too. "" when it cannot be told. (The
+// 32- and 64-bit, big- and little-endian variants of a machine share its
+// ELF number: each gets the name of the one among scripts/architectures.)
+func SyscallABI(pid int) string {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/exe")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	var h [20]byte // e_ident, e_type, e_machine
+	if _, err := f.ReadAt(h[:], 0); err != nil || string(h[:4]) != elf.ELFMAG {
+		return ""
+	}
+	order := binary.ByteOrder(binary.LittleEndian)
+	if elf.Data(h[elf.EI_DATA]) == elf.ELFDATA2MSB {
+		order = binary.BigEndian
+	}
+	switch elf.Machine(order.Uint16(h[18:])) {
+	case elf.EM_X86_64:
+		return "amd64"
+	case elf.EM_386:
+		return "386"
+	case elf.EM_AARCH64:
+		return "arm64"
+	case elf.EM_ARM:
+		return "arm"
+	case elf.EM_S390:
+		return "s390x"
+	case elf.EM_PPC64:
+		return "ppc64le"
+	case elf.EM_MIPS:
+		return "mips64le"
+	case elf.EM_RISCV:
+		return "riscv64"
+	case elf.EM_LOONGARCH:
+		return "loong64"
+	}
+	return ""
 }
