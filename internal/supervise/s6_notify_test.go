@@ -99,10 +99,11 @@ func TestReadinessLikeS6(t *testing.T) {
 		s.send("dx")
 	}
 	t.Logf("ready after the newline: s6-svwait -U returned %v after; ours stamped ready= %v after", delay[0], delay[1])
-	for i, name := range []string{"s6", "ours"} {
-		if delay[i] < 0 || delay[i] > 150*time.Millisecond {
-			t.Errorf("%s: ready %v after the newline, want a few ms", name, delay[i])
-		}
+	// Ours is stamped by supervise itself, s6's when s6-svwait has
+	// exited: ours must not come later than s6's beyond the jitter of
+	// a loaded machine.
+	if delay[1] < 0 || delay[1] > max(delay[0], 0)+50*time.Millisecond {
+		t.Errorf("ours: ready %v after the newline, s6-svwait -U returned %v after", delay[1], delay[0])
 	}
 }
 
