@@ -42,10 +42,10 @@ type statusWatch struct {
 
 // serviceStatus is what STATUS= counts of one service.
 type serviceStatus struct {
-	wd       int32 // its watch, 0 when none
-	onDir    bool  // the watch is on NAME/, waiting for NAME/supervise/
-	up       bool  // down when its status cannot be read
-	ready    bool
+	wd    int32 // its watch, 0 when none
+	onDir bool  // the watch is on NAME/, waiting for NAME/supervise/
+	up    bool  // down when its status cannot be read
+	ready bool
 }
 
 // startStatusWatch sets up STATUS= when NOTIFY_SOCKET is set. Without
