@@ -45,14 +45,14 @@ func (s *service) neverReady(sup program) bool {
 	return !testkit.Poll(500*time.Millisecond, func() bool { _, r := s.readiness(sup); return r })
 }
 
-// TestReadinessLikeS6: a run script that works a while (0.3 s), notes
+// TestReadinessLikeS6: a run script that works a while (0.1 s), notes
 // the time and writes a newline on its notification-fd is seen ready by
 // s6-svwait -U under s6-supervise, and in supervise/state's ready= under
 // ours, the same short time after the newline. Ours runs with 0.76's
 // pause of a second after the start, within which the newline comes.
 func TestReadinessLikeS6(t *testing.T) {
 	t.Parallel()
-	const body = "sleep 0.3; date +%s%N > written; echo >&3; exec sleep 1000"
+	const body = "sleep 0.1; date +%s%N > written; echo >&3; exec sleep 1000"
 	var delay [2]time.Duration
 	for i, sup := range bothSupervisors(t) {
 		s := newService(t, body, "notification-fd=3\n", "down=")
@@ -100,9 +100,11 @@ func TestReadinessLikeS6(t *testing.T) {
 	}
 	t.Logf("ready after the newline: s6-svwait -U returned %v after; ours stamped ready= %v after", delay[0], delay[1])
 	// Ours is stamped by supervise itself, s6's when s6-svwait has
-	// exited: ours must not come later than s6's beyond the jitter of
-	// a loaded machine.
-	if delay[1] < 0 || delay[1] > max(delay[0], 0)+50*time.Millisecond {
+	// exited. Both take a few milliseconds on a quiet machine; on a
+	// loaded one either can be descheduled for tens of them. The bound
+	// still catches a readiness noted only at the end of the pause after
+	// the start (900 ms after the newline).
+	if delay[1] < 0 || delay[1] > max(delay[0], 0)+300*time.Millisecond {
 		t.Errorf("ours: ready %v after the newline, s6-svwait -U returned %v after", delay[1], delay[0])
 	}
 }
