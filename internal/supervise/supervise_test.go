@@ -1,6 +1,7 @@
 package supervise
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,6 +56,7 @@ func TestSuperviseDirectoryFilesAndModes(t *testing.T) {
 		"supervise/ok":      os.ModeNamedPipe | 0o600,
 		"supervise/lock":    0o600,
 		"supervise/status":  0o644,
+		"supervise/state":   0o644, // beyond 0.76: the extended status (svstate)
 	}
 	for name, mode := range want {
 		fi, err := os.Lstat(filepath.Join(s.dir, name))
@@ -65,10 +67,15 @@ func TestSuperviseDirectoryFilesAndModes(t *testing.T) {
 			t.Errorf("%s: mode %v, want %v", name, fi.Mode(), mode)
 		}
 	}
-	ents, _ := os.ReadDir(filepath.Join(s.dir, "supervise"))
-	if len(ents) != len(want)-1 {
-		t.Errorf("supervise/ holds %v (status.new must not stay behind)", ents)
-	}
+	// The state follows each status, and the loop's first pair of writes
+	// comes after the pause: wait for the .new files to be renamed.
+	var ents []os.DirEntry
+	testkit.Until(t, within, func() bool {
+		ents, _ = os.ReadDir(filepath.Join(s.dir, "supervise"))
+		return len(ents) == len(want)-1
+	}, func() string {
+		return fmt.Sprintf("supervise/ holds %v (status.new and state.new must not stay behind)", ents)
+	})
 	if fi, _ := os.Stat(filepath.Join(s.dir, svstatus.Status)); fi.Size() != svstatus.Size {
 		t.Errorf("status is %d bytes", fi.Size())
 	}
