@@ -9,6 +9,8 @@ import (
 
 	"github.com/daemontools-go/daemontools/internal/djb"
 	"github.com/daemontools-go/daemontools/internal/svstatus"
+	"github.com/daemontools-go/daemontools/internal/tai64"
+	"github.com/daemontools-go/daemontools/internal/testkit"
 )
 
 // TestRestartPathAllocatesNothing runs supervise's start and reap steps
@@ -25,14 +27,15 @@ func TestRestartPathAllocatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &supervisor{dir: "sv", stderr: os.Stderr, launcher: l, pidfd: -1, want: svstatus.WantUp}
+	s := newSupervisor("sv", os.Stderr)
+	s.launcher = l
 	allocs := testing.AllocsPerRun(20, func() {
 		s.start()
 		var ws unix.WaitStatus
 		if _, err := unix.Wait4(s.pid, &ws, 0, nil); err != nil || ws.ExitStatus() != 0 {
 			t.Fatalf("run: %v %v", ws, err)
 		}
-		s.childGone()
+		s.childGone(ws)
 		s.command('c')
 	})
 	if allocs != 0 {
@@ -66,7 +69,8 @@ func TestFinishAndBackoffAllocateNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &supervisor{dir: "sv", stderr: os.Stderr, launcher: l, finisher: f, pidfd: -1, want: svstatus.WantUp}
+	s := newSupervisor("sv", os.Stderr)
+	s.launcher, s.finisher = l, f
 	wait := func(pid int) unix.WaitStatus {
 		var ws unix.WaitStatus
 		if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil {
@@ -79,7 +83,7 @@ func TestFinishAndBackoffAllocateNothing(t *testing.T) {
 		s.command('d')
 		s.want = svstatus.WantUp
 		ws := wait(s.pid)
-		s.childGone()
+		s.childGone(ws)
 		if !s.startFinish(ws) {
 			t.Fatal("finish not started")
 		}
@@ -87,6 +91,38 @@ func TestFinishAndBackoffAllocateNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per start, down, exit and finish", allocs)
+	}
+}
+
+// TestReadinessAllocatesNothing: the same with notification-fd: the
+// pipe made at each start, the newline read, supervise/state written.
+func TestReadinessAllocatesNothing(t *testing.T) {
+	t.Chdir(t.TempDir())
+	testkit.WriteScript(t, "run", "#!/bin/sh\necho >&3\n")
+	os.WriteFile(RestartDelayFile, []byte("0\n"), 0o644)
+	os.WriteFile("notification-fd", []byte("3\n"), 0o644)
+	os.Mkdir(svstatus.Dir, 0o700)
+	l, err := newLauncher("sv", os.Environ())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSupervisor("sv", os.Stderr)
+	s.launcher = l
+	allocs := testing.AllocsPerRun(10, func() {
+		s.start()
+		var ws unix.WaitStatus
+		if _, err := unix.Wait4(s.pid, &ws, 0, nil); err != nil || ws.ExitStatus() != 0 {
+			t.Fatalf("run: %v %v", ws, err)
+		}
+		s.readNotification()
+		if s.ready == (tai64.N{}) || s.notifyFd >= 0 {
+			t.Fatalf("not ready after the newline: %v %d", s.ready, s.notifyFd)
+		}
+		s.childGone(ws)
+		s.writeState()
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations per start, readiness and exit", allocs)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/daemontools-go/daemontools/internal/djb"
 	"github.com/daemontools-go/daemontools/internal/svconf"
 	"github.com/daemontools-go/daemontools/internal/svstatus"
+	"github.com/daemontools-go/daemontools/internal/tai64"
 )
 
 // ./finish (runit, s6): run after each exit of ./run, if the file is
@@ -50,8 +51,11 @@ func (s *supervisor) startFinish(ws unix.WaitStatus) bool {
 func (s *supervisor) finishGone(ws unix.WaitStatus) {
 	s.closePidfd()
 	s.finishPid, s.finishEnd = 0, time.Time{}
+	s.since = tai64.Now()
 	if ws.Exited() && ws.ExitStatus() == svconf.FinishKeepsDown {
 		s.want = svstatus.WantDown
 		s.announce()
+		return
 	}
+	s.writeState() // finishing is over
 }

@@ -52,6 +52,9 @@ type launcher struct {
 	errs   []string
 	setsid bool        // the child starts a session of its own (svconf.NewSession)
 	nums   [3][24]byte // the numeric arguments of ./finish, NUL-terminated
+	// notifyTo is notification-fd's descriptor, -1 for none; the child
+	// moves notifyW, the write end of the notification pipe, there.
+	notifyTo, notifyW int
 }
 
 // highestErrno bounds the table of error texts given to the child.
@@ -70,7 +73,7 @@ func newLauncher(dir string, env []string) (*launcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &launcher{path: path, argv: argv, envv: envv, errs: make([]string, highestErrno+1)}
+	l := &launcher{path: path, argv: argv, envv: envv, errs: make([]string, highestErrno+1), notifyTo: -1}
 	for e := range l.errs {
 		l.errs[e] = djb.ErrnoStr(syscall.Errno(e))
 	}
@@ -103,7 +106,7 @@ func (l *launcher) finishLauncher(dir string) (*launcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &launcher{path: path, envv: l.envv, errs: l.errs}
+	f := &launcher{path: path, envv: l.envv, errs: l.errs, notifyTo: -1}
 	f.argv = []*byte{path, &f.nums[0][0], &f.nums[1][0], name, &f.nums[2][0], nil}
 	f.setMessage(dir, "finish")
 	return f, nil
@@ -164,6 +167,8 @@ func (l *launcher) fork() (pid int, err syscall.Errno) {
 }
 
 // child is the forked process: exec ./run, or say why not and exit 111.
+// A notification descriptor that cannot be put in place (a number above
+// the limit on open files) fails the start the same way.
 //
 //go:noinline
 //go:norace
@@ -174,10 +179,13 @@ func (l *launcher) child() {
 	if l.setsid {
 		unix.RawSyscall(unix.SYS_SETSID, 0, 0, 0)
 	}
-	_, _, e := unix.RawSyscall(unix.SYS_EXECVE,
-		uintptr(unsafe.Pointer(l.path)),
-		uintptr(unsafe.Pointer(&l.argv[0])),
-		uintptr(unsafe.Pointer(&l.envv[0])))
+	e := l.placeNotification()
+	if e == 0 {
+		_, _, e = unix.RawSyscall(unix.SYS_EXECVE,
+			uintptr(unsafe.Pointer(l.path)),
+			uintptr(unsafe.Pointer(&l.argv[0])),
+			uintptr(unsafe.Pointer(&l.envv[0])))
+	}
 	text := "unknown error"
 	if uint(e) < uint(len(l.errs)) {
 		text = l.errs[e]
@@ -188,4 +196,22 @@ func (l *launcher) child() {
 	for {
 		unix.RawSyscall(unix.SYS_EXIT_GROUP, djb.ExitTemp, 0, 0)
 	}
+}
+
+// placeNotification gives the child the notification pipe's write end
+// as notifyTo, without close-on-exec. (dup3 refuses to copy a descriptor
+// onto itself: when the pipe is already there, only the flag changes.)
+//
+//go:nosplit
+func (l *launcher) placeNotification() syscall.Errno {
+	if l.notifyTo < 0 {
+		return 0
+	}
+	var e syscall.Errno
+	if l.notifyW == l.notifyTo {
+		_, _, e = unix.RawSyscall(unix.SYS_FCNTL, uintptr(l.notifyW), unix.F_SETFD, 0)
+	} else {
+		_, _, e = unix.RawSyscall(unix.SYS_DUP3, uintptr(l.notifyW), uintptr(l.notifyTo), 0)
+	}
+	return e
 }

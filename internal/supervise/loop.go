@@ -7,6 +7,7 @@ import (
 
 	"github.com/daemontools-go/daemontools/internal/svconf"
 	"github.com/daemontools-go/daemontools/internal/svstatus"
+	"github.com/daemontools-go/daemontools/internal/tai64"
 )
 
 // Like 0.76, wake up at least once an hour even when nothing happens.
@@ -26,6 +27,7 @@ func (s *supervisor) run() {
 			return
 		}
 		s.wait()
+		s.readNotification() // before the reap: a newline then an exit is ready, then down
 		s.timers()
 		if s.reap() {
 			return
@@ -43,9 +45,10 @@ func (s *supervisor) run() {
 // hour, as in 0.76, or sooner when one of the timers of the extensions
 // (timeout-kill, timeout-finish, restart-backoff) is due.
 func (s *supervisor) wait() {
-	fds := [2]unix.PollFd{
+	fds := [3]unix.PollFd{
 		{Fd: int32(s.control), Events: unix.POLLIN},
-		{Fd: int32(s.pidfd), Events: unix.POLLIN}, // ignored by poll when -1
+		{Fd: int32(s.pidfd), Events: unix.POLLIN},    // ignored by poll when -1
+		{Fd: int32(s.notifyFd), Events: unix.POLLIN}, // likewise
 	}
 	timeout := idleWakeMillis
 	switch {
@@ -117,8 +120,10 @@ func (s *supervisor) reap() (exit bool) {
 		}
 		switch r {
 		case s.pid:
-			s.childGone()
-			if s.startFinish(ws) {
+			s.childGone(ws)
+			finishing := s.startFinish(ws)
+			s.writeState() // down, or finishing: never the one, then the other
+			if finishing {
 				return false
 			}
 			return s.afterDown()
@@ -151,12 +156,16 @@ func (s *supervisor) afterDown() (exit bool) {
 	return false
 }
 
-// childGone records that the service is down.
-func (s *supervisor) childGone() {
+// childGone records that the service is down, in the status. The state
+// follows once it is known whether ./finish runs.
+func (s *supervisor) childGone(ws unix.WaitStatus) {
 	s.closePidfd()
+	s.closeNotification()
 	s.pid, s.killAt = 0, time.Time{}
 	s.pidChanged()
-	s.announce()
+	s.since, s.ready = s.when, tai64.N{}
+	s.recordExit(ws, s.when)
+	s.writeStatus()
 	s.holdRestart()
 }
 

@@ -52,3 +52,15 @@ func rawGetpgid(pid int) int {
 	}
 	return int(r)
 }
+
+// rawPipe2 is pipe2(p, flags).
+func rawPipe2(p *[2]int32, flags int) unix.Errno {
+	_, _, e := unix.RawSyscall(unix.SYS_PIPE2, uintptr(unsafe.Pointer(p)), uintptr(flags), 0)
+	return e
+}
+
+// rawSetNonblock sets O_NONBLOCK on fd (a pipe end of our own, whose
+// other flags are known to be none).
+func rawSetNonblock(fd int) {
+	unix.RawSyscall(unix.SYS_FCNTL, uintptr(fd), unix.F_SETFL, unix.O_NONBLOCK)
+}

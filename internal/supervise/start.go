@@ -32,6 +32,8 @@ var (
 // start is 0.76's trystart: fork and exec ./run, record and announce the
 // new pid, then pause (one second by default) without reading commands,
 // so that a service which exits at once is not restarted in a tight loop.
+// With notification-fd, ./run gets its notification pipe (notify.go),
+// which supervise goes on reading during the pause.
 func (s *supervisor) start() {
 	// The start is stamped at the fork, as 0.76 stamps it: our fork is a
 	// vfork, which returns only once the child has exec'd ./run, so the
@@ -39,19 +41,57 @@ func (s *supervisor) start() {
 	forked := tai64.Now()
 	s.launcher.setsid = newSession()
 	s.restartAt, s.backoff.started = time.Time{}, time.Now()
+	notifyTo, notifyFile := s.notificationFD()
+	if notifyTo >= 0 {
+		if e := s.openNotification(); e != 0 {
+			s.warn("unable to create pipe for ", s.dir, "/", svconf.NotificationFD, ", sleeping 60 seconds: ", djb.ErrnoStr(e))
+			deepSleep(forkRetry)
+			s.forkFailed = true
+			return
+		}
+	}
+	s.launcher.notifyTo = notifyTo
 	syscall.ForkLock.Lock()
 	pid, err := s.launcher.fork()
 	syscall.ForkLock.Unlock()
+	if notifyTo >= 0 {
+		rawClose(s.launcher.notifyW)
+	}
 	if err != 0 {
+		s.closeNotification()
 		s.warn("unable to fork for ", s.dir, ", sleeping 60 seconds: ", djb.ErrnoStr(err))
 		deepSleep(forkRetry)
 		s.forkFailed = true
 		return
 	}
-	s.pid, s.paused, s.when = pid, false, forked
+	s.pid, s.paused, s.when, s.since = pid, false, forked, forked
 	s.pidfd = pidfdOf(pid)
+	s.runPgid = rawGetpgid(pid)
+	s.starts++
+	s.notifyTo, s.ready = notifyTo, tai64.N{}
+	if !notifyFile {
+		s.ready = forked // without notification-fd, ready when up
+	}
 	s.announce()
-	deepSleep(restartDelay())
+	s.pause(restartDelay())
+}
+
+// pause is the pause after a start: deepSleep, except that ./run's
+// readiness is still noted as it comes.
+func (s *supervisor) pause(d time.Duration) {
+	end := time.Now().Add(d)
+	for s.notifyFd >= 0 {
+		ms := millisUntil(end)
+		if ms == 0 {
+			return
+		}
+		fds := [1]unix.PollFd{{Fd: int32(s.notifyFd), Events: unix.POLLIN}}
+		unix.Poll(fds[:], ms)
+		s.readNotification()
+	}
+	if left := time.Until(end); left > 0 {
+		deepSleep(left)
+	}
 }
 
 // pidfdOf returns a descriptor that polls readable when pid exits, or -1

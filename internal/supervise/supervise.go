@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/daemontools-go/daemontools/internal/djb"
+	"github.com/daemontools-go/daemontools/internal/svstate"
 	"github.com/daemontools-go/daemontools/internal/svstatus"
 	"github.com/daemontools-go/daemontools/internal/tai64"
 )
@@ -59,6 +60,18 @@ type supervisor struct {
 	finishEnd time.Time // when ./finish gets KILL (timeout-finish); zero: never
 	backoff   backoff   // restart-backoff's record of deaths
 	restartAt time.Time // when a restart held back by restart-backoff is due; zero: none
+
+	// Readiness and supervise/state (notify.go):
+	self       int     // our pid
+	stateBuf   []byte  // svstate.MaxSize bytes, the record being written
+	notifyFd   int     // read end of the notification pipe, -1 when none
+	notifyTo   int     // notification-fd's descriptor at the last start, -1 when none
+	ready      tai64.N // when ./run became ready; zero: not (yet)
+	since      tai64.N // when the state (up, finishing, down) last changed
+	starts     uint64  // how many times ./run was started
+	exitCode   int     // how ./run last ended: its exit code, -1 for a signal or never
+	exitSignal int     // the signal that ended it, 0 for none
+	exited     tai64.N // when it last ended; zero: never
 }
 
 // Main runs supervise with args (program name first) and returns the exit
@@ -106,6 +119,8 @@ func newSupervisor(dir string, stderr io.Writer) *supervisor {
 	return &supervisor{
 		dir: dir, stderr: stderr, warnBuf: make([]byte, 0, len(dir)+warnRoom),
 		pidfd: -1, want: svstatus.WantUp,
+		self: unix.Getpid(), stateBuf: make([]byte, 0, svstate.MaxSize),
+		notifyFd: -1, notifyTo: -1, exitCode: -1,
 	}
 }
 
@@ -151,6 +166,7 @@ func (s *supervisor) setUp() int {
 		return s.fatal(err, "unable to write ", s.dir, "/", svstatus.Control)
 	}
 	s.pidChanged()
+	s.since = s.when
 	s.announce()
 	unix.Mkfifo(svstatus.OK, 0o600)
 	if _, err := openFIFO(svstatus.OK, unix.O_RDONLY); err != nil {
@@ -174,10 +190,16 @@ func (s *supervisor) fatal(err error, parts ...string) int {
 // supervise/status moves only when the pid does.
 func (s *supervisor) pidChanged() { s.when = tai64.Now() }
 
-// announce writes supervise/status. Failures are only warnings, in 0.76's
-// words. (svstatus.Write returns its error as a 32-byte *WriteError,
-// the only garbage a failing status write leaves.)
+// announce writes supervise/status, then supervise/state.
 func (s *supervisor) announce() {
+	s.writeStatus()
+	s.writeState()
+}
+
+// writeStatus writes supervise/status. Failures are only warnings, in
+// 0.76's words. (svstatus.Write returns its error as a 32-byte
+// *WriteError, the only garbage a failing status write leaves.)
+func (s *supervisor) writeStatus() {
 	r := svstatus.Record{When: s.when, PID: s.pid, Paused: s.pid != 0 && s.paused, Want: s.want}
 	err := svstatus.Write(r)
 	if err == nil {

@@ -55,6 +55,7 @@ func TestSuperviseDirectoryFilesAndModes(t *testing.T) {
 		"supervise/ok":      os.ModeNamedPipe | 0o600,
 		"supervise/lock":    0o600,
 		"supervise/status":  0o644,
+		"supervise/state":   0o644, // beyond 0.76: the extended status (svstate)
 	}
 	for name, mode := range want {
 		fi, err := os.Lstat(filepath.Join(s.dir, name))
@@ -67,7 +68,7 @@ func TestSuperviseDirectoryFilesAndModes(t *testing.T) {
 	}
 	ents, _ := os.ReadDir(filepath.Join(s.dir, "supervise"))
 	if len(ents) != len(want)-1 {
-		t.Errorf("supervise/ holds %v (status.new must not stay behind)", ents)
+		t.Errorf("supervise/ holds %v (status.new and state.new must not stay behind)", ents)
 	}
 	if fi, _ := os.Stat(filepath.Join(s.dir, svstatus.Status)); fi.Size() != svstatus.Size {
 		t.Errorf("status is %d bytes", fi.Size())

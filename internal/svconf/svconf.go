@@ -40,6 +40,9 @@ const (
 	// and process group of their own, and send the down signal and
 	// timeout-kill's KILL to the whole group.
 	NewSession = "new-session"
+	// NotificationFD holds the descriptor number on which ./run writes a
+	// newline once it is ready (s6); see ParseFD.
+	NotificationFD = "notification-fd"
 )
 
 // DefaultTimeoutFinish is s6's bound on ./finish, in milliseconds.
@@ -151,6 +154,35 @@ func equalFold(b []byte, name string) bool {
 		}
 	}
 	return true
+}
+
+// ParseFD reads a notification-fd file as s6-supervise does: its first
+// line (the rest of the file is ignored) is a decimal number and nothing
+// else, no sign, no white space. Any number is accepted, 0, 1 and 2
+// included (./run then gets the pipe there instead of its standard
+// descriptor, as under s6); one above the limit on open files makes the
+// start of ./run fail.
+func ParseFD(b []byte) (int, bool) {
+	for i, c := range b {
+		if c == '\n' {
+			b = b[:i]
+			break
+		}
+	}
+	if len(b) == 0 || len(b) > 10 {
+		return 0, false
+	}
+	fd := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		fd = fd*10 + int(c-'0')
+	}
+	if fd > 1<<31-1 {
+		return 0, false
+	}
+	return fd, true
 }
 
 // MaxBackoffDeaths bounds the number of deaths restart-backoff counts.

@@ -61,3 +61,18 @@ func TestParseBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestParseFD: what s6-supervise accepts in notification-fd (checked
+// against it in supervise's TestNotificationFDFilesLikeS6).
+func TestParseFD(t *testing.T) {
+	for in, want := range map[string]int{"3": 3, "4\n": 4, "0": 0, "2\n": 2, "99999": 99999, "5\nanything": 5, "2147483647": 1<<31 - 1} {
+		if got, ok := ParseFD([]byte(in)); !ok || got != want {
+			t.Errorf("%q: %d %v", in, got, ok)
+		}
+	}
+	for _, in := range []string{"", "\n", "abc", "-1", "+3", " 3", "3 ", "3\t\n", "2147483648", "99999999999"} {
+		if got, ok := ParseFD([]byte(in)); ok {
+			t.Errorf("%q accepted: %d", in, got)
+		}
+	}
+}

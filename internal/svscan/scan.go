@@ -38,6 +38,7 @@ type service struct {
 	// theirs.
 	adopted   [2]bool
 	pipeTaken bool
+	st        serviceStatus // for STATUS= (status.go)
 }
 
 // scanner is the state of one svscan: the service table and what the
@@ -56,6 +57,7 @@ type scanner struct {
 	watched map[int]bool
 	gone    chan int
 	foreign map[fileID]int // supervise processes by directory, read once per scan
+	status  *statusWatch   // STATUS= (status.go); nil without NOTIFY_SOCKET
 }
 
 func newScanner(stdin, stdout, stderr *os.File, env []string) *scanner {
@@ -152,6 +154,7 @@ func (s *scanner) forgetRemoved() {
 			unix.Close(sv.pipe[0])
 			unix.Close(sv.pipe[1])
 		}
+		s.unwatchStatus(sv)
 		delete(s.services, id)
 	}
 }

@@ -2,8 +2,9 @@
 // service directory, a second one for NAME/log joined to the first by a
 // pipe that svscan keeps open, rescans every five seconds. On top of 0.76
 // it rescans at once on inotify events and SIGALRM, reaps on SIGCHLD,
-// announces readiness through NOTIFY_SOCKET and shuts the tree down in
-// order on SIGTERM (and SIGINT as process 1).
+// announces readiness and what it supervises through NOTIFY_SOCKET
+// (status.go) and shuts the tree down in order on SIGTERM (and SIGINT as
+// process 1).
 package svscan
 
 import (
@@ -88,9 +89,11 @@ func (s *scanner) run(timeout time.Duration) int {
 	defer ticker.Stop()
 	var settled <-chan time.Time
 
+	s.startStatusWatch()
 	s.reap()
 	s.scan()
 	s.notify(daemon.SdNotifyReady)
+	s.reportAll()
 	for {
 		select {
 		case <-children:
@@ -98,24 +101,31 @@ func (s *scanner) run(timeout time.Duration) int {
 		case pid := <-s.gone:
 			s.adoptedExited(pid)
 			s.scan() // start its successor now, not at the next scan
+			s.reportAll()
 		case <-rescan:
-			s.reap()
-			s.scan()
+			s.rescan()
 		case <-ticker.C:
-			s.reap()
-			s.scan()
+			s.rescan()
 		case <-events:
 			if settled == nil {
 				settled = time.After(settle)
 			}
 		case <-settled:
 			settled = nil
-			s.reap()
-			s.scan()
+			s.rescan()
+		case <-s.statusChanged():
+			s.reportChanged()
 		case sig := <-stop:
 			return s.shutdown(sig, timeout, children)
 		}
 	}
+}
+
+// rescan reaps, scans, and tells systemd what it found.
+func (s *scanner) rescan() {
+	s.reap()
+	s.scan()
+	s.reportAll()
 }
 
 // notify sends state to NOTIFY_SOCKET when it is set.

@@ -12,25 +12,40 @@ import (
 
 var fileNewPath, filePath = svstatus.NewSysPath(FileNew), svstatus.NewSysPath(File)
 
+// WriteError says which step of Write failed: "open" or "write" (on
+// FileNew) or "rename" (FileNew to File), so that supervise can warn in
+// the words it uses for the status file.
+type WriteError struct {
+	Op  string
+	Err error
+}
+
+func (e *WriteError) Error() string { return e.Op + " " + FileNew + ": " + e.Err.Error() }
+func (e *WriteError) Unwrap() error { return e.Err }
+
 // Write replaces supervise/state (relative to the current directory, as
 // supervise runs in the service directory) with an encoded record, the way
 // svstatus.Write replaces status: one write to state.new, then a rename,
 // so a reader sees the old record or the new one, never a torn one. It
-// uses raw system calls and allocates nothing except on failure.
+// uses raw system calls and allocates nothing except on failure (the
+// *WriteError).
 func Write(rec []byte) error {
 	fd, err := fileNewPath.Open(unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
 	if err != nil {
-		return err
+		return &WriteError{"open", err}
 	}
 	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(rec))), uintptr(len(rec)))
 	unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
 	if e != 0 {
-		return e
+		return &WriteError{"write", e}
 	}
 	if int(n) < len(rec) {
-		return svstatus.ErrPartialWrite
+		return &WriteError{"write", svstatus.ErrPartialWrite}
 	}
-	return fileNewPath.RenameTo(filePath)
+	if err := fileNewPath.RenameTo(filePath); err != nil {
+		return &WriteError{"rename", err}
+	}
+	return nil
 }
 
 // Read reads and parses dir's supervise/state. An error that satisfies

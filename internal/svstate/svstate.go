@@ -11,8 +11,9 @@
 //
 // Format (documented in daemontools(7), version 1): ASCII text, one
 // "key=value" per line, every key present, in this order, each line ending
-// in a newline; no quoting is needed, so the file can be read by a shell
-// ("." it in a subshell), awk, or any program:
+// in a newline; no quoting is needed, so the file can be read by sed,
+// awk, or any program (not by a shell's ".": notification-fd is no
+// variable name):
 //
 //	format=1
 //	supervisor=PID       supervise's own pid
