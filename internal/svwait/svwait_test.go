@@ -124,10 +124,19 @@ func startSupervise(t *testing.T, bin, dir string) int {
 }
 
 // waitUp waits until a supervise's status shows ./run started: 0.76's
-// 18 bytes, or s6 2.11's 35 (the pid, big-endian, at bytes 24-31).
+// 18 bytes, or s6 2.11's 35 (the pid, big-endian, at bytes 24-31); for
+// our supervise, supervise/state too (written just after the status, it
+// is what svwait reads).
 func waitUp(t *testing.T, dir string) {
 	t.Helper()
 	testkit.Eventually(t, within, func() bool {
+		holder, _ := svstatus.LockHolder(filepath.Join(dir, svstatus.Lock))
+		if exe, _ := os.Readlink("/proc/" + itoa(holder) + "/exe"); exe == testkit.Path("supervise") {
+			st, err := svstate.Read(dir)
+			if err != nil || st.State != svstate.Up {
+				return false
+			}
+		}
 		b, _ := os.ReadFile(filepath.Join(dir, svstatus.Status))
 		if len(b) == 35 {
 			return binary.BigEndian.Uint64(b[24:32]) != 0
