@@ -12,12 +12,14 @@ import (
 	"strings"
 )
 
-// programs are the seventeen programs of daemontools 0.76: the packages
-// ship exactly these from -bin, and each needs its section 8 page.
+// programs are the seventeen programs of daemontools 0.76 and the two of
+// ours beyond it (svwait, svinfo): the packages ship exactly these from
+// -bin, and each needs its section 8 page.
 var programs = []string{
 	"svscan", "svscanboot", "readproctitle", "supervise", "svc", "svok",
 	"svstat", "fghack", "pgrphack", "multilog", "tai64n", "tai64nlocal",
 	"setuidgid", "envuidgid", "envdir", "softlimit", "setlock",
+	"svwait", "svinfo",
 }
 
 // debianScripts are the programs of Debian's daemontools-run that the .deb
@@ -58,7 +60,7 @@ type inventory struct {
 var manName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*\.[1-8]$`)
 
 // takeInventory finds the programs in bin (unless bin is "") and the pages
-// in manDir.  All seventeen programs, their pages and the overview page are
+// in manDir.  All the programs, their pages and the overview page are
 // required unless partial, when what is missing is left out.
 func takeInventory(bin, manDir string, partial bool) (inventory, error) {
 	var inv inventory

@@ -25,7 +25,9 @@ daemontools-go is a drop-in reimplementation of D. J. Bernstein's
 daemontools 0.76: svscan, supervise, svc, svok, svstat, multilog,
 tai64n, tai64nlocal, setuidgid, envuidgid, envdir, softlimit, setlock,
 fghack, pgrphack, readproctitle and svscanboot, with the same names,
-arguments, output, exit codes and on-disk formats.
+arguments, output, exit codes and on-disk formats; and beyond it svwait
+(waits for services to be up, ready or down) and svinfo (their status
+as JSON).
 .
 This package also starts svscan at boot on /service (a systemd unit with
 readiness notification and an ordered shutdown, and a SysV init script),

@@ -43,7 +43,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opt.stage, "stage", "", "only write the generated files (gzipped man pages, changelog, copyright) into this directory")
 	fs.StringVar(&opt.formats, "formats", "deb,rpm", "comma-separated package formats")
 	fs.StringVar(&opt.arch, "arch", "", "architecture, as GoReleaser names it: GOARCH, with GOARM for arm (arm5, arm7); default: the programs' own, from their build settings")
-	fs.BoolVar(&opt.partial, "partial", false, "package whatever programs and man pages exist (development); default: all 17 are required")
+	fs.BoolVar(&opt.partial, "partial", false, "package whatever programs and man pages exist (development); default: all are required")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

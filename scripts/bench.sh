@@ -45,9 +45,9 @@ sh scripts/build.sh "$work/bin"
 NOENTRY=1 sh scripts/build.sh "$work/bin" scripts/bench/empty/empty.go
 
 if [ "$QUICK" = 1 ]; then
-	sup_runs=2 backoff_secs=15 scan_trials=3 scan_idle=3 ml_rounds=1 tai_runs=2 tai_lines=200000 exec_calls=200 own_calls=200 smtpd_lines=200000
+	wait_runs=5 sup_runs=2 backoff_secs=15 scan_trials=3 scan_idle=3 ml_rounds=1 tai_runs=2 tai_lines=200000 exec_calls=200 own_calls=200 smtpd_lines=200000
 else
-	sup_runs=30 backoff_secs=30 scan_trials=5 scan_idle=10 ml_rounds=2 tai_runs=3 tai_lines=1000000 exec_calls=1000 own_calls=1000 smtpd_lines=1000000
+	wait_runs=30 sup_runs=30 backoff_secs=30 scan_trials=5 scan_idle=10 ml_rounds=2 tai_runs=3 tai_lines=1000000 exec_calls=1000 own_calls=1000 smtpd_lines=1000000
 fi
 
 # area NAME ENV...: run scripts/bench/NAME.sh, keep its output. Each runs
@@ -75,6 +75,7 @@ area backoff DURATION=$backoff_secs
 area svscan TRIALS=$scan_trials IDLE=$scan_idle
 area multilog ROUNDS=$ml_rounds
 area tai64n RUNS=$tai_runs LINES=$tai_lines
+area svwait RUNS=$wait_runs
 area_exec
 
 # rows.tsv: FIGURE <tab> OURS <tab> C <tab> BETTER (lower or higher).
@@ -111,6 +112,11 @@ awk '$NF == "KB" && $(NF-4) ~ /x$/ {
 # tai64n.sh: "PROGRAM OURS C RATIOx".
 awk '($1 == "tai64n" || $1 == "tai64nlocal") && $NF ~ /x$/ {
 	printf "%s: MB/s\t%s\t%s\thigher\n", $1, $2, $3 }' "$work/tai64n.out" >>"$rows"
+# svwait.sh: "FIGURE OURS S6 RATIO"; its other column is s6-svwait's, on
+# s6-supervise (daemontools has no such program).
+awk '/^ready to return/ && $NF ~ /^[0-9.]+$/ {
+	n = ""; for (i = 1; i <= NF - 3; i++) n = n (i > 1 ? " " : "") $i
+	printf "svwait -U: %s (other column: s6-svwait)\t%s\t%s\tlower\n", n, $(NF-2), $(NF-1) }' "$work/svwait.out" >>"$rows"
 # exec.sh: "empty Go exec wrapper: MS ms over /bin/true" (no C figure);
 # "TOOL ARGS /bin/true OURS C RATIO OURSCALL / CCALL", ms over /bin/true;
 # "TOOL: MS ms over the empty exec wrapper, ..." (the owner's target).
