@@ -38,7 +38,7 @@ func LockHolder(path string) (int, error) {
 	if err != nil {
 		return 0, &HolderError{"read", LocksFile, err}
 	}
-	return holderIn(table, unix.Major(st.Dev), unix.Minor(st.Dev), st.Ino), nil
+	return holderIn(table, unix.Major(uint64(st.Dev)), unix.Minor(uint64(st.Dev)), uint64(st.Ino)), nil // Dev is 32-bit on mips64
 }
 
 func readAll(path string) ([]byte, error) {
