@@ -303,6 +303,36 @@ func openFDs(t *testing.T, pid int) []string {
 	return fds
 }
 
+// heldFDs lists the descriptors supervise keeps: /proc/PID/fd without
+// the ones it opens for an instant (status.new and state.new while it
+// writes them, a file of the service directory while it reads an option)
+// and without those closed while they were being looked at.
+func heldFDs(t *testing.T, pid int, dir string) []string {
+	t.Helper()
+	var fds []string
+	for _, fd := range openFDs(t, pid) {
+		target, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + fd)
+		if err != nil || transientFD(target, dir) {
+			continue
+		}
+		fds = append(fds, fd)
+	}
+	return fds
+}
+
+// transientFD: a descriptor on status.new or state.new, or on a regular
+// file of the service directory dir other than supervise/lock.
+func transientFD(target, dir string) bool {
+	if !strings.HasPrefix(target, dir+"/") || strings.HasSuffix(target, "/supervise/lock") {
+		return false
+	}
+	if strings.HasSuffix(target, "/status.new") || strings.HasSuffix(target, "/state.new") {
+		return true
+	}
+	st, err := os.Stat(target)
+	return err == nil && st.Mode().IsRegular()
+}
+
 // children lists the pids whose parent is pid.
 func children(pid int) []int {
 	var out []int

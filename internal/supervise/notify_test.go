@@ -152,6 +152,12 @@ func TestReadyDuringThePauseAfterAStart(t *testing.T) {
 	}
 }
 
+// procStat is /proc/PID/stat, for the messages of failed tests.
+func procStat(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	return string(b)
+}
+
 // TestStateKeys: the keys beside readiness, as ./run and ./finish go.
 func TestStateKeys(t *testing.T) {
 	t.Parallel()
@@ -162,7 +168,7 @@ func TestStateKeys(t *testing.T) {
 	st := s.waitState("up", func(st svstate.State) bool { return st.State == svstate.Up })
 	if st.Supervisor != s.pid() || st.PGID != st.PID || st.Want != svstate.WantUp || st.Starts != 1 ||
 		st.ExitCode != -1 || st.Signal != 0 || st.Exited != (tai64.N{}) || st.FinishPID != 0 || st.Paused {
-		t.Errorf("first start: %+v", st)
+		t.Errorf("first start: %+v; supervise %d, /proc/%d/stat now %q", st, s.pid(), st.PID, procStat(st.PID))
 	}
 	s.send("p")
 	s.waitState("paused", func(st svstate.State) bool { return st.Paused })
@@ -176,7 +182,10 @@ func TestStateKeys(t *testing.T) {
 	if r, _ := s.status(); r.PID != 0 {
 		t.Errorf("status while finishing: %+v, want down", r)
 	}
-	s.send("d")
+	s.send("d") // taken while ./finish runs, before it ends
+	s.waitState("want down while finishing", func(st svstate.State) bool {
+		return st.State == svstate.Finishing && st.Want == svstate.WantDown
+	})
 	os.WriteFile(filepath.Join(s.dir, "finished"), nil, 0o644)
 	st = s.waitState("down", func(st svstate.State) bool { return st.State == svstate.Down })
 	if st.Want != svstate.WantDown || st.FinishPID != 0 || st.Since.Time().Before(st.Exited.Time()) {

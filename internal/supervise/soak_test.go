@@ -3,7 +3,6 @@ package supervise
 import (
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,9 +18,9 @@ type footprint struct {
 }
 
 // measure looks at a busy supervise. The pidfd of the running child comes
-// and goes, and status.new and restart-delay are open for an instant at
-// each start: those are counted apart or not at all.
-func measure(t *testing.T, pid int) footprint {
+// and goes, and status.new, state.new and the option files are open for
+// an instant at each start: those are counted apart or not at all.
+func measure(t *testing.T, pid int, dir string) footprint {
 	f := footprint{rssAnon: kB(pid, "RssAnon"), vmRSS: kB(pid, "VmRSS")}
 	for _, fd := range openFDs(t, pid) {
 		target, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/fd/" + fd)
@@ -30,7 +29,7 @@ func measure(t *testing.T, pid int) footprint {
 			// Closed since it was listed: one of the transient ones.
 		case target == "anon_inode:[pidfd]":
 			f.pidfds++
-		case strings.HasSuffix(target, "/status.new"), strings.HasSuffix(target, "/restart-delay"):
+		case transientFD(target, dir):
 		default:
 			f.fds++
 		}
@@ -56,9 +55,9 @@ func TestCrashLoopKeepsDescriptorsAndMemoryFlat(t *testing.T) {
 	}
 
 	waitStarts(100)
-	early := measure(t, s.pid())
+	early := measure(t, s.pid(), s.dir)
 	waitStarts(restarts)
-	late := measure(t, s.pid())
+	late := measure(t, s.pid(), s.dir)
 	t.Logf("after %d starts: %+v; after %d: %+v", 100, early, starts(), late)
 
 	if late.fds != early.fds || late.pidfds > 1 {
@@ -89,7 +88,7 @@ func TestCrashLoopKeepsDescriptorsAndMemoryFlat(t *testing.T) {
 func TestIdleMemory(t *testing.T) {
 	s := newService(t, sleeper).start(ours(t))
 	s.waitUp()
-	f := measure(t, s.pid())
+	f := measure(t, s.pid(), s.dir)
 	t.Logf("idle: %+v, %s threads", f, procStatus(s.pid(), "Threads"))
 	if f.rssAnon > 1024 {
 		t.Errorf("idle RssAnon %d kB", f.rssAnon)

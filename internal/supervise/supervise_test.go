@@ -432,8 +432,8 @@ func TestServiceGetsOnlyStandardDescriptorsArgvAndEnvironment(t *testing.T) {
 		t.Errorf("environment %q", env)
 	}
 	// supervise's own descriptors: 0-2, lock, control twice, ok, pidfd.
-	if n := len(openFDs(t, s.pid())); n != 8 {
-		t.Errorf("supervise holds %d descriptors: %v", n, openFDs(t, s.pid()))
+	if fds := heldFDs(t, s.pid(), s.dir); len(fds) != 8 {
+		t.Errorf("supervise holds %d descriptors: %v", len(fds), fds)
 	}
 }
 
@@ -482,7 +482,7 @@ func TestGarbageOnControlIgnored(t *testing.T) {
 	s := newService(t, sleeper).start(ours(t))
 	up := s.waitUp()
 	rss := kB(s.pid(), "RssAnon")
-	fds := len(openFDs(t, s.pid()))
+	fds := len(heldFDs(t, s.pid(), s.dir))
 
 	// Every byte value that is not a command (0.76's, or the signal
 	// letters q 1 2 w we added), then a megabyte of them.
@@ -514,7 +514,7 @@ func TestGarbageOnControlIgnored(t *testing.T) {
 	if r.PID != up.PID || r.Want != 'u' || r.When != up.When {
 		t.Fatalf("garbage changed the service: %+v -> %+v", up, r)
 	}
-	if n := len(openFDs(t, s.pid())); n != fds {
+	if n := len(heldFDs(t, s.pid(), s.dir)); n != fds {
 		t.Errorf("descriptors %d -> %d", fds, n)
 	}
 	if after := kB(s.pid(), "RssAnon"); after > rss+64 {
