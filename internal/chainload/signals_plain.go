@@ -2,4 +2,10 @@
 
 package chainload
 
+import "runtime"
+
 func restoreSignals() {}
+
+// lockThread keeps the calling goroutine on its thread, from which the
+// exec happens.
+func lockThread() { runtime.LockOSThread() }

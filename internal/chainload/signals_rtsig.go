@@ -36,6 +36,10 @@ const sigIgn = 1 // SIG_IGN
 //go:linkname lockOSThread runtime.lockOSThread
 func lockOSThread()
 
+// lockThread keeps the calling goroutine on its thread, from which the
+// exec happens (the runtime's internal lock, as restoreSignals takes it).
+func lockThread() { lockOSThread() }
+
 func restoreSignals() {
 	for sig := 1; sig < len(fwdSig); sig++ {
 		if fwdSig[sig] == sigIgn {
