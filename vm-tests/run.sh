@@ -395,7 +395,7 @@ install_limits() {
 	cp "$x"/c/usr/bin/* "$l/cbin/"
 	dpkg-deb -x "$DEB_ARM64" "$x/ours"
 	for p in svscan svscanboot readproctitle supervise svc svok svstat fghack pgrphack \
-		multilog tai64n tai64nlocal setuidgid envuidgid envdir softlimit setlock; do
+		multilog tai64n tai64nlocal setuidgid envuidgid envdir softlimit setlock svwait svinfo; do
 		cp "$x/ours/usr/bin/$p" "$l/bin/"
 	done
 	cp -r "$ARM64_TESTS"/. "$l/"
@@ -678,10 +678,10 @@ check_rpm() {
 	files=$(rpm --root "$r" -ql daemontools-go 2>&1)
 	missing=
 	for p in svscan svscanboot readproctitle supervise svc svok svstat fghack pgrphack \
-		multilog tai64n tai64nlocal setuidgid envuidgid envdir softlimit setlock; do
+		multilog tai64n tai64nlocal setuidgid envuidgid envdir softlimit setlock svwait svinfo; do
 		echo "$files" | grep -qx "/usr/bin/$p" && [ -x "$r/usr/bin/$p" ] || missing="$missing $p"
 	done
-	if [ -z "$missing" ]; then echo "PASS rpm file list has the 17 programs"; else echo "FAIL rpm file list: missing$missing"; fi
+	if [ -z "$missing" ]; then echo "PASS rpm file list has the 17 programs of 0.76, svwait and svinfo"; else echo "FAIL rpm file list: missing$missing"; fi
 	if echo "$files" | grep -q 'systemd/system/svscan.service$' && echo "$files" | grep -q '/etc/init.d/svscan$\|/etc/rc.d/init.d/svscan$'; then
 		echo "PASS rpm ships the systemd unit and the SVR4 script"
 	else
