@@ -335,29 +335,42 @@ func TestSuperviseDiedLikeS6(t *testing.T) {
 		args []string
 		down bool // services normally down
 		code int
+		// atOnce: the waiter is stopped until both supervises are gone,
+		// so that it sees the two deaths in one wake-up.
+		atOnce bool
 	}{
-		{"-a -u, both die down", []string{"-u"}, true, 2},
-		{"-o -u, both die down", []string{"-o", "-u"}, true, 1},
+		{"-a -u, both die down", []string{"-u"}, true, 2, false},
+		{"-o -u, both die down", []string{"-o", "-u"}, true, 1, false},
+		{"-o -u, both die down at once", []string{"-o", "-u"}, true, 1, true},
+		{"-a -u, both die down at once", []string{"-u"}, true, 2, true},
 		// (Not -a -d: s6-svwait counts a supervise that exits after its
 		// service is down and finished as a failure. svwait(8) says so.)
-		{"-o -d, both taken down and die", []string{"-o", "-d"}, false, 0},
+		{"-o -d, both taken down and die", []string{"-o", "-d"}, false, 0, false},
 	} {
 		for _, k := range kits {
 			root := t.TempDir()
 			a, b := serviceDir(t, root, "a", c.down), serviceDir(t, root, "b", c.down)
 			testkit.KillAllAtCleanup(t, []string{root})
-			startSupervise(t, k.supervise, a)
-			startSupervise(t, k.supervise, b)
+			pids := []int{startSupervise(t, k.supervise, a), startSupervise(t, k.supervise, b)}
 			if !c.down {
 				waitUp(t, a)
 				waitUp(t, b)
 			}
 			w := startWait(t, k.wait, append(c.args, a, b)...)
 			w.settled(a, b)
+			if c.atOnce {
+				w.cmd.Process.Signal(syscall.SIGSTOP)
+			}
 			for _, d := range []string{a, b} {
 				if out, err := exec.Command(k.svc, "-dx", d).CombinedOutput(); err != nil {
 					t.Fatalf("%s -dx %s: %v %s", k.svc, d, err, out)
 				}
+			}
+			if c.atOnce {
+				testkit.Eventually(t, within, func() bool {
+					return syscall.Kill(pids[0], 0) == syscall.ESRCH && syscall.Kill(pids[1], 0) == syscall.ESRCH
+				}, "%s: the supervises never exited", k.name)
+				w.cmd.Process.Signal(syscall.SIGCONT)
 			}
 			if code, msg := w.result(); code != c.code {
 				t.Errorf("%s: %s: exit %d %q, want %d", k.name, c.name, code, msg, c.code)

@@ -226,6 +226,12 @@ func (w *watcher) wait(opt options, deadline time.Time, stderr io.Writer) (int, 
 				djb.Warn(stderr, prog, "supervise died in ", s.dir)
 			}
 			s.gone = true
+			// s6-svwait looks at the goal after each event: with -o the
+			// first death ends the wait, and it alone is counted, even
+			// when the other supervises died at the same moment.
+			if w.reached(opt) {
+				return died, nil
+			}
 		}
 		for _, s := range w.services {
 			if s.dirty && !s.gone {
