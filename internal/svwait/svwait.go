@@ -61,7 +61,7 @@ func Main(args []string, stderr io.Writer) int {
 		djb.FatalErr(stderr, prog, err, "unable to watch ", errDir(err))
 		return djb.ExitTemp
 	}
-	defer w.close()
+	defer w.closeForExit() // Main's caller exits next
 	died, err := w.wait(opt, deadline, stderr)
 	switch {
 	case err == errTimeout:

@@ -3,6 +3,7 @@ package svwait
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -533,4 +534,51 @@ func TestSuperviseDies(t *testing.T) {
 	if code != 1 || msg != "svwait: warning: supervise died in "+dir+"\n" {
 		t.Errorf("exit %d %q, want 1 and the warning", code, msg)
 	}
+}
+
+// TestNoProcessLeftBehind: svwait leaves the close of its inotify
+// descriptor to a child of its own (linger.go), which must be gone soon
+// after svwait exits and must not keep svwait's standard output open.
+func TestNoProcessLeftBehind(t *testing.T) {
+	root := t.TempDir()
+	dir := serviceDir(t, root, "a", true)
+	testkit.KillAllAtCleanup(t, []string{root})
+	startSupervise(t, testkit.Path("supervise"), dir)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command(svwait(), "-d", dir)
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("svwait -d on a down service: %v", err)
+	}
+	w.Close()
+	// The pipe ends once svwait and its child have let go of it.
+	eof := make(chan []byte)
+	go func() { b, _ := io.ReadAll(r); eof <- b }()
+	select {
+	case b := <-eof:
+		if len(b) != 0 {
+			t.Errorf("output %q", b)
+		}
+	case <-time.After(within):
+		t.Fatal("svwait's standard output is still open after its exit")
+	}
+	// No process with svwait's command line remains.
+	testkit.Eventually(t, within, func() bool { return len(withCmdline(svwait()+"\x00-d\x00"+dir+"\x00")) == 0 },
+		"a process with svwait's command line is left: %v", withCmdline(svwait()+"\x00-d\x00"+dir+"\x00"))
+}
+
+// withCmdline lists the processes whose /proc/PID/cmdline is cmdline.
+func withCmdline(cmdline string) []string {
+	var pids []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if b, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && string(b) == cmdline {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
 }

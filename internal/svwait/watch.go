@@ -106,12 +106,23 @@ func (w *watcher) watchSupervise(s *service) error {
 }
 
 func (w *watcher) close() {
+	w.closePidfds()
+	unix.Close(w.ino)
+}
+
+// closeForExit is close for a process about to exit: the inotify
+// descriptor's last close is left to a child (closeInBackground).
+func (w *watcher) closeForExit() {
+	w.closePidfds()
+	closeInBackground(w.ino)
+}
+
+func (w *watcher) closePidfds() {
 	for _, s := range w.services {
 		if s.pidfd >= 0 {
 			unix.Close(s.pidfd)
 		}
 	}
-	unix.Close(w.ino)
 }
 
 // refresh reads a service again. When no supervise is known to run, it
