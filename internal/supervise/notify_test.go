@@ -168,7 +168,7 @@ func TestStateKeys(t *testing.T) {
 	st := s.waitState("up", func(st svstate.State) bool { return st.State == svstate.Up })
 	if st.Supervisor != s.pid() || st.PGID != st.PID || st.Want != svstate.WantUp || st.Starts != 1 ||
 		st.ExitCode != -1 || st.Signal != 0 || st.Exited != (tai64.N{}) || st.FinishPID != 0 || st.Paused {
-		t.Errorf("first start: %+v; supervise %d, /proc/%d/stat now %q", st, s.pid(), st.PID, procStat(st.PID))
+		t.Errorf("first start: %+v; supervise %d, /proc/%d/stat now %q, supervise's %q", st, s.pid(), st.PID, procStat(st.PID), procStat(s.pid()))
 	}
 	s.send("p")
 	s.waitState("paused", func(st svstate.State) bool { return st.Paused })
