@@ -170,6 +170,8 @@ func TestStateKeys(t *testing.T) {
 		st.ExitCode != -1 || st.Signal != 0 || st.Exited != (tai64.N{}) || st.FinishPID != 0 || st.Paused {
 		t.Errorf("first start: %+v; supervise %d, /proc/%d/stat now %q, supervise's %q", st, s.pid(), st.PID, procStat(st.PID), procStat(s.pid()))
 	}
+	// ./run has looked for ./fail once it sleeps.
+	testkit.Eventually(t, within, func() bool { return sleeping(st.PID) }, "./run never sleeps")
 	s.send("p")
 	s.waitState("paused", func(st svstate.State) bool { return st.Paused })
 	s.send("c")

@@ -66,7 +66,14 @@ func (s *supervisor) start() {
 	}
 	s.pid, s.paused, s.when, s.since = pid, false, forked, forked
 	s.pidfd = pidfdOf(pid)
-	s.runPgid = rawGetpgid(pid)
+	// The child's process group, known without asking: where the fork is
+	// not a vfork (every architecture but amd64) the child may not have
+	// called setsid yet, and getpgid would give ours.
+	if s.launcher.setsid {
+		s.runPgid = pid
+	} else {
+		s.runPgid = rawGetpgid(0)
+	}
 	s.starts++
 	s.notifyTo, s.ready = notifyTo, tai64.N{}
 	if !notifyFile {
