@@ -119,12 +119,13 @@ awk '/^ready to return/ && $NF ~ /^[0-9.]+$/ {
 	printf "svwait -U: %s (other column: s6-svwait)\t%s\t%s\tlower\n", n, $(NF-2), $(NF-1) }' "$work/svwait.out" >>"$rows"
 # exec.sh: "empty Go exec wrapper: MS ms over /bin/true" (no C figure);
 # "TOOL ARGS /bin/true OURS C RATIO OURSCALL / CCALL", ms over /bin/true;
-# "TOOL: MS ms over the empty exec wrapper, ..." (the owner's target).
+# "TOOL: MS ms over the empty exec wrapper, ..." (the owner's target;
+# fghack's is over the empty fork-and-wait wrapper).
 awk '/^empty Go exec wrapper: / { printf "exec: empty Go exec wrapper over /bin/true, ms\t%s\t-\tlower\n", $5 }' "$work/exec.out" >>"$rows"
 awk 'NF >= 8 && $(NF-1) == "/" && $(NF-6) == "/bin/true" {
 	printf "exec: %s over /bin/true, ms\t%s\t%s\tlower\n", $1, $(NF-5), $(NF-4) }' "$work/exec.out" >>"$rows"
-awk '/ ms over the empty exec wrapper, / { sub(/:$/, "", $1)
-	printf "exec: %s over the empty Go exec wrapper, ms\t%s\t-\tlower\n", $1, $2 }' "$work/exec.out" >>"$rows"
+awk '/ ms over the empty (exec|fork-and-wait) wrapper, / { sub(/:$/, "", $1)
+	printf "exec: %s over the empty Go %s wrapper, ms\t%s\t-\tlower\n", $1, $7, $2 }' "$work/exec.out" >>"$rows"
 
 # --- figures no area script has -------------------------------------------
 # A C supervise on a sleeping service: neutral ground for both svstat,
