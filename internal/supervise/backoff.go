@@ -26,7 +26,7 @@ type backoff struct {
 // so, holds back the next start (restartAt).
 func (s *supervisor) holdRestart() {
 	var buf [svconf.MaxFileSize]byte
-	n, ok := readOption(restartBackoffPath, buf[:])
+	n, ok := readOption(s.dirfd, restartBackoffPath, buf[:])
 	if !ok {
 		return
 	}
@@ -35,7 +35,7 @@ func (s *supervisor) holdRestart() {
 		return
 	}
 	now := time.Now()
-	gap := s.backoff.death(p, now)
+	gap := s.backoff.death(p, now, s.restartDelay())
 	if gap > 0 {
 		s.restartAt = s.backoff.started.Add(gap)
 		if !s.restartAt.After(now) {
@@ -46,7 +46,7 @@ func (s *supervisor) holdRestart() {
 
 // death records a death at now and returns the time wanted between the
 // last start and the next one, or 0 when the usual pacing applies.
-func (b *backoff) death(p svconf.Backoff, now time.Time) time.Duration {
+func (b *backoff) death(p svconf.Backoff, now time.Time, delay time.Duration) time.Duration {
 	if now.Sub(b.started) >= p.Window {
 		*b = backoff{started: b.started} // it stayed up: forget the past
 	}
@@ -60,7 +60,7 @@ func (b *backoff) death(p svconf.Backoff, now time.Time) time.Duration {
 	default:
 		return 0
 	}
-	pause := max(restartDelay(), time.Millisecond)
+	pause := max(delay, time.Millisecond)
 	gap := p.Max
 	if shift := min(b.streak, 40); pause < p.Max>>shift {
 		gap = pause << shift

@@ -104,7 +104,7 @@ func TestBackoffSchedule(t *testing.T) {
 	for range 8 {
 		b.started = now
 		now = now.Add(100 * time.Millisecond) // each run lasts 0.1 s
-		gap := b.death(p, now)
+		gap := b.death(p, now, defaultDelay)
 		got = append(got, gap)
 		now = b.started.Add(max(gap, time.Second))
 	}
@@ -116,7 +116,7 @@ func TestBackoffSchedule(t *testing.T) {
 		t.Errorf("gaps %v, want %v", got, want)
 	}
 	b.started = now
-	if gap := b.death(p, now.Add(10*time.Second)); gap != 0 || b.streak != 0 {
+	if gap := b.death(p, now.Add(10*time.Second), defaultDelay); gap != 0 || b.streak != 0 {
 		t.Errorf("after a run of 10 s: gap %v, streak %d", gap, b.streak)
 	}
 }

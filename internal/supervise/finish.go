@@ -22,11 +22,14 @@ import (
 // whether it runs. Without the file, or when the fork fails (a warning),
 // the service goes on as in 0.76.
 func (s *supervisor) startFinish(ws unix.WaitStatus) bool {
-	if !exists(finishPath) {
+	if !exists(s.dirfd, finishPath) {
 		return false
 	}
 	code, sig := ws.ExitStatus(), 0
-	if ws.Signaled() {
+	switch {
+	case ws == unknownExit: // a ./run taken over (machine.go)
+		code = -1
+	case ws.Signaled():
 		code, sig = 256, int(ws.Signal())
 	}
 	s.finisher.finishArgs(code, sig, s.runPgid)
@@ -39,8 +42,8 @@ func (s *supervisor) startFinish(ws unix.WaitStatus) bool {
 		return false
 	}
 	s.finishPid = pid
-	s.pidfd = pidfdOf(pid)
-	if d := timeoutFinish(); d > 0 {
+	s.pidfd = s.pidfdOf(pid)
+	if d := s.timeoutFinish(); d > 0 {
 		s.finishEnd = time.Now().Add(d)
 	}
 	return true

@@ -55,6 +55,13 @@ type launcher struct {
 	// notifyTo is notification-fd's descriptor, -1 for none; the child
 	// moves notifyW, the write end of the notification pipe, there.
 	notifyTo, notifyW int
+	// For a Machine (svscan's process is not the service's): the
+	// directory the child enters, the descriptors it makes its 0, 1 and
+	// 2, and the soft limit on open files it puts back (svscan's own is
+	// raised by the Go runtime). -1 and nil for the supervise program.
+	dirfd  int
+	stdio  [3]int
+	nofile *unix.Rlimit
 }
 
 // highestErrno bounds the table of error texts given to the child.
@@ -73,7 +80,7 @@ func newLauncher(dir string, env []string) (*launcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &launcher{path: path, argv: argv, envv: envv, errs: make([]string, highestErrno+1), notifyTo: -1}
+	l := &launcher{path: path, argv: argv, envv: envv, errs: make([]string, highestErrno+1), notifyTo: -1, dirfd: -1, stdio: [3]int{-1, -1, -1}}
 	for e := range l.errs {
 		l.errs[e] = djb.ErrnoStr(syscall.Errno(e))
 	}
@@ -106,7 +113,7 @@ func (l *launcher) finishLauncher(dir string) (*launcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &launcher{path: path, envv: l.envv, errs: l.errs, notifyTo: -1}
+	f := &launcher{path: path, envv: l.envv, errs: l.errs, notifyTo: -1, dirfd: l.dirfd, stdio: l.stdio, nofile: l.nofile}
 	f.argv = []*byte{path, &f.nums[0][0], &f.nums[1][0], name, &f.nums[2][0], nil}
 	f.setMessage(dir, "finish")
 	return f, nil
@@ -179,7 +186,10 @@ func (l *launcher) child() {
 	if l.setsid {
 		unix.RawSyscall(unix.SYS_SETSID, 0, 0, 0)
 	}
-	e := l.placeNotification()
+	e := l.enter()
+	if e == 0 {
+		e = l.placeNotification()
+	}
 	if e == 0 {
 		_, _, e = unix.RawSyscall(unix.SYS_EXECVE,
 			uintptr(unsafe.Pointer(l.path)),
@@ -196,6 +206,32 @@ func (l *launcher) child() {
 	for {
 		unix.RawSyscall(unix.SYS_EXIT_GROUP, djb.ExitTemp, 0, 0)
 	}
+}
+
+// enter does, for a Machine's child, what the supervise program has done
+// before it forks: enter the service directory, take its 0, 1 and 2,
+// and lower the soft limit on open files. (Each of stdio is a descriptor
+// of svscan above 2, or the same number, which is svscan's own and
+// inherited as it is.)
+//
+//go:nosplit
+func (l *launcher) enter() syscall.Errno {
+	if l.nofile != nil {
+		unix.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, uintptr(unsafe.Pointer(l.nofile)), 0, 0, 0)
+	}
+	if l.dirfd >= 0 {
+		if _, _, e := unix.RawSyscall(unix.SYS_FCHDIR, uintptr(l.dirfd), 0, 0); e != 0 {
+			return e
+		}
+	}
+	for i := range l.stdio {
+		if fd := l.stdio[i]; fd >= 0 && fd != i {
+			if _, _, e := unix.RawSyscall(unix.SYS_DUP3, uintptr(fd), uintptr(i), 0); e != 0 {
+				return e
+			}
+		}
+	}
+	return 0
 }
 
 // placeNotification gives the child the notification pipe's write end

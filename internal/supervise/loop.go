@@ -110,12 +110,8 @@ func (s *supervisor) reap() (exit bool) {
 		}
 	}
 	for {
-		var ws unix.WaitStatus
-		r, err := rawWait4(&ws)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != 0 || r <= 0 {
+		r, ws, ok := s.nextExit()
+		if !ok {
 			break
 		}
 		switch r {
@@ -139,6 +135,32 @@ func (s *supervisor) reap() (exit bool) {
 		s.start()
 	}
 	return false
+}
+
+// nextExit is the next child that exited: reaped here with wait4(-1)
+// (every child, as 0.76's wait_nohang loop), or, for a Machine, handed
+// in by svscan, which reaps all of its children.
+func (s *supervisor) nextExit() (int, unix.WaitStatus, bool) {
+	if s.machine {
+		if s.nexits == 0 {
+			return 0, 0, false
+		}
+		e := s.exits[0]
+		s.exits[0] = s.exits[1]
+		s.nexits--
+		return e.pid, e.ws, true
+	}
+	for {
+		var ws unix.WaitStatus
+		r, err := rawWait4(&ws)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != 0 || r <= 0 {
+			return 0, 0, false
+		}
+		return r, ws, true
+	}
 }
 
 // afterDown is what follows the end of ./run (and of ./finish, if any):
@@ -235,7 +257,7 @@ func (s *supervisor) down() {
 	s.killGroup(unix.SIGCONT)
 	s.paused = false
 	if s.killAt.IsZero() {
-		if d := timeoutKill(); d > 0 {
+		if d := s.timeoutKill(); d > 0 {
 			s.killAt = time.Now().Add(d)
 		}
 	}

@@ -30,7 +30,7 @@ var notificationFDPath = svstatus.NewSysPath(svconf.NotificationFD)
 // (-1: none), and whether the file is there at all.
 func (s *supervisor) notificationFD() (fd int, present bool) {
 	var buf [svconf.MaxFileSize]byte
-	n, ok := readOption(notificationFDPath, buf[:])
+	n, ok := readOption(s.dirfd, notificationFDPath, buf[:])
 	if !ok {
 		return -1, false
 	}
@@ -119,7 +119,7 @@ func (s *supervisor) writeState() {
 		st.PID, st.PGID, st.Ready = s.pid, s.runPgid, s.ready
 	}
 	s.stateBuf = st.AppendEncode(s.stateBuf[:0])
-	err := svstate.Write(s.stateBuf)
+	err := svstate.WriteAt(s.dirfd, s.stateBuf)
 	if err == nil {
 		return
 	}
@@ -138,6 +138,10 @@ func (s *supervisor) writeState() {
 // and exited.
 func (s *supervisor) recordExit(ws unix.WaitStatus, at tai64.N) {
 	s.exited = at
+	if ws == unknownExit {
+		s.exitCode, s.exitSignal = -1, 0
+		return
+	}
 	if ws.Signaled() {
 		s.exitCode, s.exitSignal = -1, int(ws.Signal())
 		return

@@ -26,8 +26,8 @@ var (
 // readOption reads the start of an optional file into buf; ok is false
 // when it cannot be opened (absent, most often). The open is
 // non-blocking so that a FIFO there cannot hang supervise.
-func readOption(p svstatus.SysPath, buf []byte) (n int, ok bool) {
-	fd, err := p.Open(unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+func readOption(dirfd int, p svstatus.SysPath, buf []byte) (n int, ok bool) {
+	fd, err := p.OpenAt(dirfd, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return 0, false
 	}
@@ -38,8 +38,8 @@ func readOption(p svstatus.SysPath, buf []byte) (n int, ok bool) {
 
 // exists reports whether the file is there (anything but ENOENT counts:
 // a ./finish that cannot be run says so when it is tried).
-func exists(p svstatus.SysPath) bool {
-	fd, err := p.Open(unix.O_PATH|unix.O_CLOEXEC, 0)
+func exists(dirfd int, p svstatus.SysPath) bool {
+	fd, err := p.OpenAt(dirfd, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err != unix.ENOENT
 	}
@@ -49,9 +49,9 @@ func exists(p svstatus.SysPath) bool {
 
 // millisOption reads a file of milliseconds; absent, unreadable or
 // malformed gives def.
-func millisOption(p svstatus.SysPath, def time.Duration) time.Duration {
+func millisOption(dirfd int, p svstatus.SysPath, def time.Duration) time.Duration {
 	var buf [svconf.MaxFileSize]byte
-	n, ok := readOption(p, buf[:])
+	n, ok := readOption(dirfd, p, buf[:])
 	if !ok {
 		return def
 	}
@@ -63,22 +63,24 @@ func millisOption(p svstatus.SysPath, def time.Duration) time.Duration {
 
 // restartDelay is the pause after each start: restart-delay, or 0.76's
 // one second.
-func restartDelay() time.Duration { return millisOption(restartDelayPath, defaultDelay) }
+func (s *supervisor) restartDelay() time.Duration {
+	return millisOption(s.dirfd, restartDelayPath, defaultDelay)
+}
 
 // timeoutKill is how long after a down command the service gets KILL; 0
 // means never (0.76).
-func timeoutKill() time.Duration { return millisOption(timeoutKillPath, 0) }
+func (s *supervisor) timeoutKill() time.Duration { return millisOption(s.dirfd, timeoutKillPath, 0) }
 
 // timeoutFinish bounds ./finish; 0 means no bound.
-func timeoutFinish() time.Duration {
-	return millisOption(timeoutFinishPath, svconf.DefaultTimeoutFinish*time.Millisecond)
+func (s *supervisor) timeoutFinish() time.Duration {
+	return millisOption(s.dirfd, timeoutFinishPath, svconf.DefaultTimeoutFinish*time.Millisecond)
 }
 
 // downSignal is the signal of a down command: down-signal's, or TERM as
 // in 0.76. A file that names no signal is warned about.
 func (s *supervisor) downSignal() unix.Signal {
 	var buf [svconf.MaxFileSize]byte
-	n, ok := readOption(downSignalPath, buf[:])
+	n, ok := readOption(s.dirfd, downSignalPath, buf[:])
 	if !ok {
 		return unix.SIGTERM
 	}
@@ -92,4 +94,4 @@ func (s *supervisor) downSignal() unix.Signal {
 
 // newSession reports whether ./run and ./finish are to be started in a
 // session of their own.
-func newSession() bool { return exists(newSessionPath) }
+func (s *supervisor) newSession() bool { return exists(s.dirfd, newSessionPath) }

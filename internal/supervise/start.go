@@ -39,13 +39,13 @@ func (s *supervisor) start() {
 	// vfork, which returns only once the child has exec'd ./run, so the
 	// moment is taken just before it.
 	forked := tai64.Now()
-	s.launcher.setsid = newSession()
+	s.launcher.setsid = s.newSession()
 	s.restartAt, s.backoff.started = time.Time{}, time.Now()
 	notifyTo, notifyFile := s.notificationFD()
 	if notifyTo >= 0 {
 		if e := s.openNotification(); e != 0 {
 			s.warn("unable to create pipe for ", s.dir, "/", svconf.NotificationFD, ", sleeping 60 seconds: ", djb.ErrnoStr(e))
-			deepSleep(forkRetry)
+			s.sleep(forkRetry)
 			s.forkFailed = true
 			return
 		}
@@ -60,12 +60,12 @@ func (s *supervisor) start() {
 	if err != 0 {
 		s.closeNotification()
 		s.warn("unable to fork for ", s.dir, ", sleeping 60 seconds: ", djb.ErrnoStr(err))
-		deepSleep(forkRetry)
+		s.sleep(forkRetry)
 		s.forkFailed = true
 		return
 	}
 	s.pid, s.paused, s.when, s.since = pid, false, forked, forked
-	s.pidfd = pidfdOf(pid)
+	s.pidfd = s.pidfdOf(pid)
 	// The child's process group, known without asking: where the fork is
 	// not a vfork (every architecture but amd64) the child may not have
 	// called setsid yet, and getpgid would give ours.
@@ -80,7 +80,20 @@ func (s *supervisor) start() {
 		s.ready = forked // without notification-fd, ready when up
 	}
 	s.announce()
-	s.pause(restartDelay())
+	if s.machine {
+		s.deafUntil = time.Now().Add(s.restartDelay())
+		return
+	}
+	s.pause(s.restartDelay())
+}
+
+// sleep is deepSleep, or for a Machine a time deaf.
+func (s *supervisor) sleep(d time.Duration) {
+	if s.machine {
+		s.deafUntil = time.Now().Add(d)
+		return
+	}
+	deepSleep(d)
 }
 
 // pause is the pause after a start: deepSleep, except that ./run's
@@ -104,7 +117,11 @@ func (s *supervisor) pause(d time.Duration) {
 // pidfdOf returns a descriptor that polls readable when pid exits, or -1
 // on kernels before 5.3 (supervise then polls for the exit instead). No
 // one else can reap our child, so the pid cannot be reused meanwhile.
-func pidfdOf(pid int) int {
+// A Machine needs none: svscan hears of its exits by SIGCHLD.
+func (s *supervisor) pidfdOf(pid int) int {
+	if s.machine {
+		return -1
+	}
 	fd, err := rawPidfdOpen(pid)
 	if err != 0 {
 		return -1

@@ -43,7 +43,23 @@ type supervisor struct {
 	launcher *launcher // starts ./run
 	finisher *launcher // starts ./finish
 
-	control int // read end of supervise/control
+	// The service directory: AT_FDCWD for the supervise program, which
+	// runs in it as 0.76's does; its own descriptor for a Machine.
+	dirfd int
+
+	control  int // read end of supervise/control
+	controlW int // its write end, held so that reads never see end of file
+	lock     int // supervise/lock, flock'ed
+	ok       int // read end of supervise/ok, held for svok
+
+	// In svscan's in-process supervision (machine.go) the two sleeps of
+	// 0.76 (the pause after a start, the minute after a failed fork) are
+	// a time until which the machine is deaf, and svscan, which reaps
+	// every child, hands it the exits of its own.
+	machine   bool
+	deafUntil time.Time
+	exits     [2]childExit
+	nexits    int
 
 	pid        int     // the running ./run, 0 when down
 	pidfd      int     // pidfd of pid, -1 when there is none
@@ -118,6 +134,7 @@ func restoreNofile() {
 func newSupervisor(dir string, stderr io.Writer) *supervisor {
 	return &supervisor{
 		dir: dir, stderr: stderr, warnBuf: make([]byte, 0, len(dir)+warnRoom),
+		dirfd: unix.AT_FDCWD, control: -1, controlW: -1, lock: -1, ok: -1,
 		pidfd: -1, want: svstatus.WantUp,
 		self: unix.Getpid(), stateBuf: make([]byte, 0, svstate.MaxSize),
 		notifyFd: -1, notifyTo: -1, exitCode: -1,
@@ -135,50 +152,54 @@ func trimRuntime() {
 // supervise/ directory, the lock, the control FIFO, the first status and
 // the ok FIFO, in that order (svok succeeds only once ok is open).
 func (s *supervisor) setUp() int {
-	if err := unix.Chdir(s.dir); err != nil {
-		return s.fatal(err, "unable to chdir to ", s.dir)
+	if s.dirfd == unix.AT_FDCWD {
+		if err := unix.Chdir(s.dir); err != nil {
+			return s.fatal(err, "unable to chdir to ", s.dir)
+		}
 	}
-	switch err := unix.Stat("down", new(unix.Stat_t)); {
+	switch err := unix.Fstatat(s.dirfd, "down", new(unix.Stat_t), 0); {
 	case err == nil:
 		s.want = svstatus.WantDown
 	case err != unix.ENOENT:
 		return s.fatal(err, "unable to stat ", s.dir, "/down")
 	}
-	if err := svstatus.MakeDir(); err != nil {
+	if err := svstatus.MakeDirAt(s.dirfd); err != nil {
 		// Debian's patch dies without the "supervise: fatal: " prefix.
 		io.WriteString(s.stderr, "unable to readlink ./supervise: "+djb.ErrStr(err)+"\n")
 		return djb.ExitTemp
 	}
 	// The lock, both ends of control and the read end of ok stay open
 	// until supervise exits; all are close-on-exec.
-	if _, err := svstatus.AcquireLock(); err != nil {
+	var err error
+	if s.lock, err = svstatus.AcquireLockAt(s.dirfd); err != nil {
 		return s.fatal(err, "unable to acquire ", s.dir, "/", svstatus.Lock)
 	}
-	unix.Mkfifo(svstatus.Control, 0o600)
-	fd, err := openFIFO(svstatus.Control, unix.O_RDONLY)
-	if err != nil {
+	unix.Mkfifoat(s.dirfd, svstatus.Control, 0o600)
+	if s.control, err = s.openFIFO(svstatus.Control, unix.O_RDONLY); err != nil {
 		return s.fatal(err, "unable to read ", s.dir, "/", svstatus.Control)
 	}
-	s.control = fd
 	// Holding a write end means reads never see end-of-file when the last
 	// svc closes the FIFO.
-	if _, err := openFIFO(svstatus.Control, unix.O_WRONLY); err != nil {
+	if s.controlW, err = s.openFIFO(svstatus.Control, unix.O_WRONLY); err != nil {
 		return s.fatal(err, "unable to write ", s.dir, "/", svstatus.Control)
 	}
 	s.pidChanged()
+	if s.machine {
+		s.takeOver()
+	}
 	s.since = s.when
 	s.announce()
-	unix.Mkfifo(svstatus.OK, 0o600)
-	if _, err := openFIFO(svstatus.OK, unix.O_RDONLY); err != nil {
+	unix.Mkfifoat(s.dirfd, svstatus.OK, 0o600)
+	if s.ok, err = s.openFIFO(svstatus.OK, unix.O_RDONLY); err != nil {
 		return s.fatal(err, "unable to read ", s.dir, "/", svstatus.OK)
 	}
 	return 0
 }
 
-// openFIFO opens a FIFO non-blocking and close-on-exec, as 0.76's
-// open_read and open_write do.
-func openFIFO(path string, mode int) (int, error) {
-	return unix.Open(path, mode|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+// openFIFO opens a FIFO of the service directory non-blocking and
+// close-on-exec, as 0.76's open_read and open_write do.
+func (s *supervisor) openFIFO(path string, mode int) (int, error) {
+	return unix.Openat(s.dirfd, path, mode|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 }
 
 func (s *supervisor) fatal(err error, parts ...string) int {
@@ -201,7 +222,7 @@ func (s *supervisor) announce() {
 // *WriteError, the only garbage a failing status write leaves.)
 func (s *supervisor) writeStatus() {
 	r := svstatus.Record{When: s.when, PID: s.pid, Paused: s.pid != 0 && s.paused, Want: s.want}
-	err := svstatus.Write(r)
+	err := svstatus.WriteAt(s.dirfd, r)
 	if err == nil {
 		return
 	}

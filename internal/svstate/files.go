@@ -29,8 +29,11 @@ func (e *WriteError) Unwrap() error { return e.Err }
 // so a reader sees the old record or the new one, never a torn one. It
 // uses raw system calls and allocates nothing except on failure (the
 // *WriteError).
-func Write(rec []byte) error {
-	fd, err := fileNewPath.Open(unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+func Write(rec []byte) error { return WriteAt(unix.AT_FDCWD, rec) }
+
+// WriteAt is Write in the service directory dirfd.
+func WriteAt(dirfd int, rec []byte) error {
+	fd, err := fileNewPath.OpenAt(dirfd, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
 	if err != nil {
 		return &WriteError{"open", err}
 	}
@@ -42,7 +45,7 @@ func Write(rec []byte) error {
 	if int(n) < len(rec) {
 		return &WriteError{"write", svstatus.ErrPartialWrite}
 	}
-	if err := fileNewPath.RenameTo(filePath); err != nil {
+	if err := fileNewPath.RenameAt(dirfd, filePath); err != nil {
 		return &WriteError{"rename", err}
 	}
 	return nil

@@ -7,8 +7,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The functions below work on paths relative to the current directory:
-// supervise, like 0.76, runs inside the service directory.
+// The functions below work on paths relative to a directory descriptor:
+// AT_FDCWD (the current directory) for supervise, which runs inside the
+// service directory like 0.76's; the service directory's own descriptor
+// for svscan's in-process supervision, which keeps one per service. The
+// functions without "At" are those with AT_FDCWD.
 
 // ErrPartialWrite is reported when fewer than Size bytes reached
 // status.new; supervise prints it as "partial write".
@@ -30,9 +33,12 @@ var statusNewPath, statusPath = NewSysPath(StatusNew), NewSysPath(Status)
 // truncates and writes status.new in a single write, closes it, and
 // renames it over status, so a reader sees either the old record or the
 // new one, never a torn one. The file is created 0644 (before umask).
-func Write(r Record) error {
+func Write(r Record) error { return WriteAt(unix.AT_FDCWD, r) }
+
+// WriteAt is Write in the service directory dirfd.
+func WriteAt(dirfd int, r Record) error {
 	b := r.Encode()
-	fd, err := statusNewPath.Open(unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+	fd, err := statusNewPath.OpenAt(dirfd, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
 	if err != nil {
 		return &WriteError{"open", err}
 	}
@@ -44,7 +50,7 @@ func Write(r Record) error {
 	if int(n) < Size {
 		return &WriteError{"write", ErrPartialWrite}
 	}
-	if err := statusNewPath.RenameTo(statusPath); err != nil {
+	if err := statusNewPath.RenameAt(dirfd, statusPath); err != nil {
 		return &WriteError{"rename", err}
 	}
 	return nil
@@ -62,12 +68,17 @@ func (e *ReadlinkError) Unwrap() error { return e.Err }
 // the target is created (0700) instead. Only a readlink failure other
 // than "not a link" or "no such file" is an error; a target of 256 bytes
 // or more is reported as EOVERFLOW, like the C code's fixed buffer.
-func MakeDir() error {
-	if unix.Mkdir(Dir, 0o700) == nil {
+func MakeDir() error { return MakeDirAt(unix.AT_FDCWD) }
+
+// MakeDirAt is MakeDir in the service directory dirfd. (A relative link
+// target is taken from dirfd too, as the C code takes it from the
+// service directory it runs in.)
+func MakeDirAt(dirfd int) error {
+	if unix.Mkdirat(dirfd, Dir, 0o700) == nil {
 		return nil
 	}
 	var buf [256]byte
-	n, err := unix.Readlink(Dir, buf[:])
+	n, err := unix.Readlinkat(dirfd, Dir, buf[:])
 	switch {
 	case err == unix.ENOENT || err == unix.EINVAL:
 		return nil
@@ -76,7 +87,7 @@ func MakeDir() error {
 	case n >= len(buf):
 		return &ReadlinkError{unix.EOVERFLOW}
 	}
-	unix.Mkdir(string(buf[:n]), 0o700) // as in Debian: the result is not checked
+	unix.Mkdirat(dirfd, string(buf[:n]), 0o700) // as in Debian: the result is not checked
 	return nil
 }
 
@@ -84,8 +95,11 @@ func MakeDir() error {
 // non-blocking, created 0600) and takes a non-blocking exclusive flock(2)
 // on it, so Debian's C supervise and ours exclude each other. The
 // descriptor is close-on-exec and must stay open while the lock is held.
-func AcquireLock() (int, error) {
-	fd, err := unix.Open(Lock, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_APPEND|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+func AcquireLock() (int, error) { return AcquireLockAt(unix.AT_FDCWD) }
+
+// AcquireLockAt is AcquireLock in the service directory dirfd.
+func AcquireLockAt(dirfd int) (int, error) {
+	fd, err := unix.Openat(dirfd, Lock, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_APPEND|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return -1, err
 	}
@@ -113,13 +127,6 @@ func NewSysPath(name string) SysPath {
 	return SysPath{p}
 }
 
-// atFDCWD makes the *at system calls resolve relative names from the
-// current directory (a variable, as the negative constant cannot be
-// converted to uintptr directly).
-var atFDCWD = uintptr(cwd)
-
-var cwd = unix.AT_FDCWD
-
 // The system calls on a SysPath, and Write's, are raw: supervise makes
 // them in the middle of a restart, and told about them the runtime would
 // hand its only P to another thread whenever one took more than 20
@@ -127,7 +134,12 @@ var cwd = unix.AT_FDCWD
 
 // Open is open(2) with flags and perm; the result is a raw descriptor.
 func (p SysPath) Open(flags int, perm uint32) (int, error) {
-	fd, _, e := unix.RawSyscall6(unix.SYS_OPENAT, atFDCWD, uintptr(unsafe.Pointer(p.p)), uintptr(flags), uintptr(perm), 0, 0)
+	return p.OpenAt(unix.AT_FDCWD, flags, perm)
+}
+
+// OpenAt is openat(2): p relative to dirfd.
+func (p SysPath) OpenAt(dirfd, flags int, perm uint32) (int, error) {
+	fd, _, e := unix.RawSyscall6(unix.SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(p.p)), uintptr(flags), uintptr(perm), 0, 0)
 	if e != 0 {
 		return -1, e
 	}
@@ -135,8 +147,11 @@ func (p SysPath) Open(flags int, perm uint32) (int, error) {
 }
 
 // RenameTo is rename(2) from p to q.
-func (p SysPath) RenameTo(q SysPath) error {
-	_, _, e := unix.RawSyscall6(unix.SYS_RENAMEAT2, atFDCWD, uintptr(unsafe.Pointer(p.p)), atFDCWD, uintptr(unsafe.Pointer(q.p)), 0, 0)
+func (p SysPath) RenameTo(q SysPath) error { return p.RenameAt(unix.AT_FDCWD, q) }
+
+// RenameAt is renameat(2) from p to q, both relative to dirfd.
+func (p SysPath) RenameAt(dirfd int, q SysPath) error {
+	_, _, e := unix.RawSyscall6(unix.SYS_RENAMEAT2, uintptr(dirfd), uintptr(unsafe.Pointer(p.p)), uintptr(dirfd), uintptr(unsafe.Pointer(q.p)), 0, 0)
 	if e != 0 {
 		return e
 	}
