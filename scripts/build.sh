@@ -19,6 +19,7 @@
 # NOENTRY=1 leaves out -E: for the benchmarks' empty baseline programs
 # (scripts/bench/empty/), which do not link internal/rlimit; the entry
 # step's own cost (four prlimit64 calls) is then counted against ours.
+# EXTRATAGS=T1,T2 adds build tags (tests only: dtgo_faultinject).
 set -eu
 [ $# -ge 1 ] || { echo "usage: scripts/build.sh DIR [package ...]" >&2; exit 100; }
 dir=$1
@@ -31,5 +32,5 @@ ldflags='-s -w -checklinkname=0'
 case $(go env GOARCH) in
 amd64 | arm64) [ "${NOENTRY:-0}" = 1 ] || ldflags="$ldflags -E=_dtgo_rt0" ;;
 esac
-CGO_ENABLED=0 GOEXPERIMENT=nogreenteagc exec go build -trimpath -tags dtgo_rtsig \
+CGO_ENABLED=0 GOEXPERIMENT=nogreenteagc exec go build -trimpath -tags "dtgo_rtsig${EXTRATAGS:+,$EXTRATAGS}" \
 	-ldflags="$ldflags" -o "$dir/" "$@"

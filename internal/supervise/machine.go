@@ -123,6 +123,7 @@ func (m *Machine) Step() (done bool) {
 	}
 	var c [1]byte
 	if rawRead(s.control, c[:]) == 1 {
+		injectFault(c[0])
 		s.command(c[0])
 	}
 	return s.exiting && s.pid == 0 && s.finishPid == 0

@@ -122,22 +122,30 @@ func (s *scanner) takePipe(sv *service, pid int, r role) {
 	if r.sub != "" {
 		fd = "0"
 	}
+	s.takeRunPipe(sv, pid, fd)
+}
+
+// takeRunPipe makes the pipe open as descriptor fd ("0" or "1") of
+// process pid sv's log pipe, and reports whether it did: pid is an
+// adopted supervise (the pipe it hands its ./run), or, under in-process
+// supervision after svscan restarted, a ./run taken over (tree.go).
+func (s *scanner) takeRunPipe(sv *service, pid int, fd string) bool {
 	path := "/proc/" + strconv.Itoa(pid) + "/fd/" + fd
 	var st unix.Stat_t
 	if unix.Stat(path, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
-		return
+		return false
 	}
 	// The reading end first: opening the writing end of a FIFO without
 	// blocking needs a reader. Both are made blocking again: they are
 	// handed on as a supervise's stdin or stdout.
 	rd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return
+		return false
 	}
 	wr, err := unix.Open(path, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		unix.Close(rd)
-		return
+		return false
 	}
 	unix.SetNonblock(rd, false)
 	unix.SetNonblock(wr, false)
@@ -145,6 +153,7 @@ func (s *scanner) takePipe(sv *service, pid int, r role) {
 	unix.Close(sv.pipe[1])
 	sv.pipe = [2]int{rd, wr}
 	sv.pipeTaken = true
+	return true
 }
 
 // watchAdopted arranges for s.gone to receive pid once the process has

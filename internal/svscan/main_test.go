@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,6 +107,7 @@ type scan struct {
 	t      testing.TB
 	dir    string // the scanned directory
 	cmd    *exec.Cmd
+	bin    string // the svscan run
 	svPid  int
 	stderr *logFile
 	done   chan struct{}
@@ -139,7 +141,12 @@ func startWrapped(t testing.TB, wrapper []string, bin, dir, supervise string, ex
 	argv := append(append([]string{}, wrapper...), bin, dir)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append([]string{"PATH=" + path + ":/usr/bin:/bin"}, extraEnv...)
-	s := &scan{t: t, dir: dir, cmd: cmd, stderr: &logFile{filepath.Join(t.TempDir(), "stderr")}, done: make(chan struct{})}
+	if testMode != "" && bin == testkit.Path("svscan") && !slices.ContainsFunc(extraEnv, func(kv string) bool {
+		return strings.HasPrefix(kv, modeVar+"=")
+	}) {
+		cmd.Env = append(cmd.Env, modeVar+"="+testMode)
+	}
+	s := &scan{t: t, dir: dir, cmd: cmd, bin: bin, stderr: &logFile{filepath.Join(t.TempDir(), "stderr")}, done: make(chan struct{})}
 	f, err := os.Create(s.stderr.path)
 	if err != nil {
 		t.Fatal(err)
@@ -167,6 +174,20 @@ func startWrapped(t testing.TB, wrapper []string, bin, dir, supervise string, ex
 		}, "%v did not start %s", wrapper, bin)
 	}
 	return s
+}
+
+// testMode is SVSCAN_MODE in the environment of go test: the tests then
+// run our svscan in that mode ("SVSCAN_MODE=inprocess go test" runs
+// them against in-process supervision; scripts/test.sh does).
+var testMode = os.Getenv(modeVar)
+
+// inprocessSkip skips a test that is about supervise processes when the
+// tests run in-process supervision.
+func inprocessSkip(t testing.TB, why string) {
+	t.Helper()
+	if testMode == modeInprocess {
+		t.Skip("in-process supervision: " + why)
+	}
 }
 
 // ourScan runs our svscan with our supervise (when it builds).
@@ -288,13 +309,38 @@ func descendants(pid int) []int {
 
 // superviseChild finds the live "supervise ARG" child of svscan whose
 // working directory (the service directory it entered) is cwd.
+//
+// Under in-process supervision (testMode) there is no such process: the
+// supervisor of cwd is svscan itself when it holds cwd's lock, and that
+// is what is returned (svscan's pid, and the argv supervise would have).
 func (s *scan) superviseChild(arg, cwd string) (proc, bool) {
+	if s.inprocess() {
+		holder, _ := svstatus.LockHolder(filepath.Join(cwd, svstatus.Lock))
+		if holder == 0 || holder != s.pid() {
+			return proc{}, false
+		}
+		return proc{pid: holder, argv: []string{"supervise", arg}, cwd: cwd}, true
+	}
 	for _, c := range children(s.pid()) {
 		if c.state != 'Z' && len(c.argv) == 2 && c.argv[0] == "supervise" && c.argv[1] == arg && c.cwd == cwd {
 			return c, true
 		}
 	}
 	return proc{}, false
+}
+
+// inprocess reports whether s is our svscan in in-process supervision.
+func (s *scan) inprocess() bool {
+	if s.bin != testkit.Path("svscan") {
+		return false
+	}
+	mode := testMode
+	for _, kv := range s.cmd.Env {
+		if v, ok := strings.CutPrefix(kv, modeVar+"="); ok {
+			mode = v
+		}
+	}
+	return mode == modeInprocess
 }
 
 // waitSupervise waits until supervise ARG runs in cwd and returns it.

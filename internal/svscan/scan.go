@@ -38,7 +38,10 @@ type service struct {
 	// theirs.
 	adopted   [2]bool
 	pipeTaken bool
-	st        serviceStatus // for STATUS= (status.go)
+	// mach holds the Machines (main, log) of in-process supervision
+	// (tree.go); pid and logPid are then machinePid.
+	mach [2]*member
+	st   serviceStatus // for STATUS= (status.go)
 }
 
 // scanner is the state of one svscan: the service table and what the
@@ -58,6 +61,7 @@ type scanner struct {
 	gone    chan int
 	foreign map[fileID]int // supervise processes by directory, read once per scan
 	status  *statusWatch   // STATUS= (status.go); nil without NOTIFY_SOCKET
+	tree    *tree          // in-process supervision (tree.go); nil: supervise processes
 }
 
 func newScanner(stdin, stdout, stderr *os.File, env []string) *scanner {
@@ -91,6 +95,9 @@ func (s *scanner) reap() {
 		}
 		if pid <= 0 || err != nil {
 			return
+		}
+		if s.tree != nil && s.tree.exited(pid, ws) {
+			continue
 		}
 		s.exited(pid)
 	}
@@ -189,6 +196,10 @@ func (s *scanner) start(name string) {
 	// started, so that a pipe taken over joins the two.
 	mainHeld := sv.pid == 0 && s.adopt(sv, mainRole)
 	logHeld := sv.logged && sv.logPid == 0 && s.adopt(sv, logRole)
+	if s.tree != nil {
+		s.tree.start(sv, sv.pid == 0 && !mainHeld, sv.logged && sv.logPid == 0 && !logHeld)
+		return
+	}
 	if sv.pid == 0 && !mainHeld && !s.startMain(sv) {
 		return // no fork, so 0.76 does not try the log either
 	}

@@ -186,6 +186,8 @@ func (s *scanner) stop(r role, first, later string, deadline time.Time, children
 		select {
 		case <-children:
 			s.reap()
+		case fds := <-s.events():
+			s.tree.serve(fds)
 		case pid := <-s.gone:
 			s.adoptedExited(pid)
 		case <-resend.C:
@@ -256,6 +258,9 @@ func (sv *service) dirs(r role) []string {
 	if sv.active {
 		out = append(out, sv.name+r.sub)
 	}
+	if mb := sv.mach[r.index]; mb != nil {
+		return append(out, mb.controlDir())
+	}
 	return append(out, "/proc/"+strconv.Itoa(r.pid(sv))+"/cwd")
 }
 
@@ -291,6 +296,7 @@ func (s *scanner) controlsRead(r role, d time.Duration) {
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
+		s.tree.pump()
 	}
 }
 
@@ -318,6 +324,10 @@ func (s *scanner) kill(r role) {
 	}
 	s.waitFor(r, killGrace)
 	for _, sv := range s.alive(r) {
+		if mb := sv.mach[r.index]; mb != nil {
+			s.tree.drop(mb) // no process of its own to kill
+			continue
+		}
 		unix.Kill(r.pid(sv), unix.SIGKILL)
 	}
 	s.waitFor(r, killGrace)
@@ -344,6 +354,7 @@ func (s *scanner) waitFor(r role, d time.Duration) {
 		s.reap()
 		s.collectGone()
 		s.checkAdopted()
+		s.tree.pump()
 		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -206,7 +206,9 @@ func TestSvscanAsPID1ReapsOrphansAndStopsOnINT(t *testing.T) {
 	}, "orphan maker did not run; stderr:\n%s", s.stderr)
 	testkit.Eventually(t, 3*time.Second, func() bool {
 		for _, c := range children(s.pid()) {
-			if c.state == 'Z' || (len(c.argv) > 0 && c.argv[0] == "sleep") {
+			// (sleep 1000 is the service itself, svscan's child under
+			// in-process supervision.)
+			if c.state == 'Z' || (len(c.argv) > 1 && c.argv[0] == "sleep" && c.argv[1] == "0.05") {
 				return false
 			}
 		}

@@ -47,6 +47,9 @@ func Main(args []string, stdin, stdout, stderr *os.File) int {
 		timeout = defaultTimeout
 	}
 	s := newScanner(stdin, stdout, stderr, childEnv(os.Environ()))
+	if s.inprocess(os.Getenv(modeVar)) {
+		s.tree = newTree(s)
+	}
 	return s.run(timeout)
 }
 
@@ -98,6 +101,8 @@ func (s *scanner) run(timeout time.Duration) int {
 		select {
 		case <-children:
 			s.reap()
+		case fds := <-s.events():
+			s.tree.serve(fds)
 		case pid := <-s.gone:
 			s.adoptedExited(pid)
 			s.scan() // start its successor now, not at the next scan

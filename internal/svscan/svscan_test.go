@@ -58,22 +58,29 @@ func TestSvscanStartsSuperviseAndLogJoinedByPipe(t *testing.T) {
 	testkit.Eventually(t, 10*time.Second, func() bool {
 		return strings.Contains(s.stderr.String(), "supervise: fatal: unable to start norun/run: file does not exist\n")
 	}, "supervise's complaint about norun not on svscan's stderr: %q", s.stderr)
-	if n := len(children(s.pid())); n != 4 {
-		t.Errorf("svscan has %d children, want 4: %v", n, children(s.pid()))
+	// Under in-process supervision svscan's children are the three
+	// services, and it holds five descriptors per supervised directory
+	// (norun's too), its epoll instance and its timerfd.
+	kids, want := 4, 3+2+3+spareCount
+	if s.inprocess() {
+		kids, want = 3, want+4*5+2
+	}
+	if n := len(children(s.pid())); n != kids {
+		t.Errorf("svscan has %d children, want %d: %v", n, kids, children(s.pid()))
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".hidden", "supervise")); err == nil {
 		t.Errorf(".hidden was started")
 	}
 	// Descriptors: 0, 1, 2, the pipe of b, inotify, the Go runtime's
 	// epoll and eventfd, and the three spares a fork needs.
-	if n := fdCount(s.pid()); n != 3+2+3+spareCount {
+	if n := fdCount(s.pid()); n != want {
 		fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", s.pid()))
 		var links []string
 		for _, fd := range fds {
 			l, _ := os.Readlink(fd)
 			links = append(links, filepath.Base(fd)+"->"+l)
 		}
-		t.Errorf("svscan holds %d descriptors, want %d: %v", n, 3+2+3+spareCount, links)
+		t.Errorf("svscan holds %d descriptors, want %d: %v", n, want, links)
 	}
 }
 
@@ -83,16 +90,20 @@ func TestSvscanRenameRestartsNothing(t *testing.T) {
 	addMarker(t, dir)
 	makeService(t, filepath.Join(dir, "old"), sleeper, "#!/bin/sh\nexec cat > out\n")
 	s := ourScan(t, dir)
-	sup := s.waitSupervise("old", filepath.Join(dir, "old"), 10*time.Second)
-	lg := s.waitSupervise("log", filepath.Join(dir, "old", "log"), 10*time.Second)
+	s.waitSupervise("old", filepath.Join(dir, "old"), 10*time.Second)
+	s.waitSupervise("log", filepath.Join(dir, "old", "log"), 10*time.Second)
 	run := waitUp(t, filepath.Join(dir, "old"), 10*time.Second)
+	waitUp(t, filepath.Join(dir, "old", "log"), 10*time.Second)
+	// svscan's children: the two supervise processes, or, under
+	// in-process supervision, the service and its logger.
+	before := children(s.pid())
 	if err := os.Rename(filepath.Join(dir, "old"), filepath.Join(dir, "new")); err != nil {
 		t.Fatal(err)
 	}
 	s.rescan()
 	kids := children(s.pid())
-	if len(kids) != 2 || kids[0].pid != min(sup.pid, lg.pid) || kids[1].pid != max(sup.pid, lg.pid) {
-		t.Fatalf("children changed after rename: %v (had %d and %d)", kids, sup.pid, lg.pid)
+	if len(kids) != 2 || len(before) != 2 || kids[0].pid != before[0].pid || kids[1].pid != before[1].pid {
+		t.Fatalf("children changed after rename: %v (had %v)", kids, before)
 	}
 	if rec, _ := status(filepath.Join(dir, "new")); rec.PID != run {
 		t.Errorf("service restarted: pid %d, was %d", rec.PID, run)
@@ -110,10 +121,23 @@ func TestSvscanRestartsSuperviseAfterSvcDx(t *testing.T) {
 	svc := makeService(t, filepath.Join(dir, "s"), sleeper, "")
 	s := ourScan(t, dir)
 	first := s.waitSupervise("s", svc, 10*time.Second)
-	waitUp(t, svc, 10*time.Second)
+	run := waitUp(t, svc, 10*time.Second)
 	out, err := exec.Command(tool(t, "svc"), "-dx", svc).CombinedOutput()
 	if err != nil {
 		t.Fatalf("svc -dx: %v %s", err, out)
+	}
+	if s.inprocess() {
+		// svscan's supervision of s ends (the lock is let go) and
+		// begins again at the next scan.
+		testkit.Eventually(t, 3*time.Second, func() bool {
+			_, ok := s.superviseChild("s", svc)
+			return !ok
+		}, "svscan still supervises s after svc -dx")
+		testkit.Eventually(t, 10*time.Second, func() bool {
+			rec, ok := status(svc)
+			return ok && rec.PID > 0 && rec.PID != run
+		}, "s not started again after svc -dx")
+		return
 	}
 	// Reaped on SIGCHLD, not at the next scan as in 0.76.
 	testkit.Eventually(t, 3*time.Second, func() bool {
@@ -155,10 +179,14 @@ func TestSvscanLeavesRemovedServiceAlone(t *testing.T) {
 			t.Fatalf("svc -dx %s: %v %s", d, err, out)
 		}
 	}
+	want := withPipe - 2
+	if s.inprocess() {
+		want -= 2 * 5 // each Machine's directory, lock, control (both ends) and ok
+	}
 	testkit.Eventually(t, 10*time.Second, func() bool {
 		s.signal(syscall.SIGALRM)
-		return fdCount(s.pid()) == withPipe-2 && len(children(s.pid())) == 0
-	}, "pipe not closed (%d descriptors) or children left %v", fdCount(s.pid()), children(s.pid()))
+		return fdCount(s.pid()) == want && len(children(s.pid())) == 0
+	}, "pipe not closed (%d descriptors, want %d) or children left %v", fdCount(s.pid()), want, children(s.pid()))
 }
 
 // TestSvscanLogDecidedWhenFirstSeen: a log directory added later is not
@@ -220,6 +248,7 @@ func TestSvscanRescansOnSIGALRM(t *testing.T) {
 // TestSvscanUnableToStartSupervise: with no supervise in PATH, the warning
 // of the C svscan, and svscan keeps going.
 func TestSvscanUnableToStartSupervise(t *testing.T) {
+	inprocessSkip(t, "no supervise program is run")
 	for _, bin := range []string{testkit.Path("svscan"), testkit.Oracle(t, "svscan")} {
 		dir := t.TempDir()
 		makeService(t, filepath.Join(dir, "x"), sleeper, "")
@@ -244,9 +273,18 @@ func TestSvscanHasNoServiceLimit(t *testing.T) {
 	}
 	fake := filepath.Join(t.TempDir(), "supervise")
 	testkit.WriteScript(t, fake, "#!/bin/sh\n>\"$1/started\"\n")
+	marker := "started"
+	if testMode == modeInprocess {
+		// No supervise to stand in for: the services are down (./down),
+		// and svscan's own supervision of each writes its status.
+		for i := 0; i < 1001; i++ {
+			os.WriteFile(filepath.Join(dir, fmt.Sprintf("s%04d", i), "down"), nil, 0o644)
+		}
+		marker = "supervise/status"
+	}
 	s := startScan(t, testkit.Path("svscan"), dir, fake)
 	testkit.Eventually(t, 60*time.Second, func() bool {
-		_, err := os.Stat(filepath.Join(dir, "s1000", "started"))
+		_, err := os.Stat(filepath.Join(dir, "s1000", marker))
 		return err == nil
 	}, "service 1001 not started")
 	if strings.Contains(s.stderr.String(), "too many") {
@@ -257,6 +295,7 @@ func TestSvscanHasNoServiceLimit(t *testing.T) {
 // TestSvscanDiesOnSIGHUPLike076: HUP keeps its default action, and the
 // supervise processes keep running.
 func TestSvscanDiesOnSIGHUPLike076(t *testing.T) {
+	inprocessSkip(t, "svscan is the supervisor, so its supervision ends with it (its services run on and are taken over: TestInprocessRestartRestartsNothing)")
 	dir := t.TempDir()
 	svc := makeService(t, filepath.Join(dir, "s"), sleeper, "")
 	s := ourScan(t, dir)

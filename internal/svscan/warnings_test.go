@@ -134,6 +134,7 @@ func sameLines(a, b []string) bool { return strings.Join(a, "\n") == strings.Joi
 // (a symbolic link to itself: ELOOP) gives "unable to stat NAME/log" on
 // every scan and the service is not started; other services are.
 func TestSvscanStatLogWarningLike076(t *testing.T) {
+	inprocessSkip(t, "0.76's warnings about supervise processes")
 	want := []string{"svscan: warning: unable to stat a/log: symbolic link loop"}
 	for _, b := range builds(t) {
 		dir := t.TempDir()
@@ -160,6 +161,7 @@ func TestSvscanStatLogWarningLike076(t *testing.T) {
 // for the log, and 0.76's child says "unable to start supervise
 // NAME/log". The main supervise runs.
 func TestSvscanStartSuperviseLogWarningLike076(t *testing.T) {
+	inprocessSkip(t, "0.76's warnings about supervise processes")
 	want := []string{"svscan: warning: unable to start supervise a/log: file does not exist"}
 	for _, b := range builds(t) {
 		dir := t.TempDir()
@@ -192,6 +194,7 @@ func TestSvscanStartSuperviseLogWarningLike076(t *testing.T) {
 // it keeps for forking). The unlogged services are named 100000 and
 // 100001 (see startLimitable).
 func TestSvscanCreatePipeWarningLike076(t *testing.T) {
+	inprocessSkip(t, "0.76's warnings about supervise processes, at a limit on descriptors that each supervised directory now counts against")
 	want := []string{
 		"svscan: warning: unable to create pipe for a: process cannot open more files",
 		"svscan: warning: unable to create pipe for c: process cannot open more files",
@@ -265,6 +268,7 @@ func setSoftNofile(t *testing.T, pid, n int) {
 // child, and every start of the service would fail with "file descriptor
 // not open"). 0.76 takes that pipe; ours stops one pipe earlier.
 func TestSvscanLogPipeLeavesRoomForFork(t *testing.T) {
+	inprocessSkip(t, "the room a supervise process's fork needs")
 	dir := t.TempDir()
 	s := startLimitable(t, testkit.Path("svscan"), dir)
 	rest := s.fdsAtRest()
@@ -357,6 +361,7 @@ func TestSvscanReadDirectoryWarningLike076(t *testing.T) {
 // it after failing to chdir; ours finds it out before forking and prints
 // the same.)
 func TestSvscanSwitchToWarningLike076(t *testing.T) {
+	inprocessSkip(t, "0.76's warnings about supervise processes")
 	needNobody(t)
 	want := []string{"svscan: warning: unable to switch to a: access denied"}
 	for _, b := range builds(t) {
@@ -503,6 +508,7 @@ func forkScenario(t *testing.T, bin string, ours bool, room int, build func(stag
 // lets svscan make no process at all, or exactly one: then the main
 // supervise starts and the log's fork fails.
 func TestSvscanForkFailureWording(t *testing.T) {
+	inprocessSkip(t, "0.76's warnings about supervise processes")
 	cases := []struct {
 		name     string
 		room     int
