@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole test suite: static checks, unit and integration tests (which run
-# the real programs against Debian's C build), the same tests of the format
+# the real programs against Debian's C build; svscan's in both of its modes),
+# the same tests of the format
 # packages for s390x and 386 (scripts/emulated-tests.sh), the fault suite,
 # then the VM boot tests.
 set -eu
@@ -32,6 +33,10 @@ sh scripts/cross.sh
 # its baselines are built apart from the programs (NOENTRY in build.sh).
 sh scripts/bench/exec.sh 3 >/dev/null
 go test -count=1 -timeout 40m ./...
+# svscan's tests again, with svscan supervising its tree in-process
+# (SVSCAN_MODE=inprocess, svscan(8)); those about supervise processes as
+# such say why they are skipped.
+SVSCAN_MODE=inprocess go test -count=1 -timeout 20m ./internal/svscan
 
 # The format packages' tests built for a big-endian (s390x, under
 # qemu-user) and a 32-bit target (386, natively; armhf under qemu-user

@@ -136,15 +136,16 @@ func readDirNames(dir string) ([]string, error) {
 }
 
 // pipeline runs svscan DIR with stdout and stderr into a pipe read by
-// readproctitle, both with only PATH in their environment, and waits for
-// both as sh does.
+// readproctitle, both with only PATH in their environment (svscan also
+// with svscan's own settings, when svscanboot was given them), and waits
+// for both as sh does.
 func pipeline(dir string, null int) int {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
 		return djb.ExitTemp
 	}
 	env := []string{"PATH=" + BootPath}
-	scan, scanErr := startProgram([]string{"svscan", dir}, env, [3]int{null, p[1], p[1]})
+	scan, scanErr := startProgram([]string{"svscan", dir}, scanEnv(env), [3]int{null, p[1], p[1]})
 	if scanErr != nil {
 		djb.WarnErr(os.NewFile(uintptr(p[1]), "pipe"), "svscanboot", scanErr, "unable to run svscan")
 	}
@@ -159,6 +160,23 @@ func pipeline(dir string, null int) int {
 		return 127 // sh's status for a command not found
 	}
 	return waitPid(rpt)
+}
+
+// scanSettings are the variables svscan reads for its own settings
+// (svscan(8)). svscanboot hands them on when it has them, which 0.76's
+// never had to: so the init script's settings (/etc/default/svscan,
+// /etc/sysconfig/svscan) reach svscan, and nothing else does.
+var scanSettings = []string{modeVar, timeoutVar}
+
+// scanEnv is env and the settings of scanSettings that svscanboot has.
+func scanEnv(env []string) []string {
+	out := append([]string(nil), env...)
+	for _, name := range scanSettings {
+		if v, ok := os.LookupEnv(name); ok {
+			out = append(out, name+"="+v)
+		}
+	}
+	return out
 }
 
 // startProgram runs argv[0], found along env's PATH, with the given

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/daemontools-go/daemontools/internal/svstatus"
 	"github.com/daemontools-go/daemontools/internal/testkit"
 )
 
@@ -319,5 +320,58 @@ func TestSvscanbootKeepLeavesLeftoversRunning(t *testing.T) {
 	}
 	if rec, _ := status(xlog); rec.PID != oldLog {
 		t.Errorf("x/log restarted: %d, was %d", rec.PID, oldLog)
+	}
+}
+
+// TestSvscanbootHandsOnSvscanSettings: beyond 0.76, svscanboot hands
+// svscan SVSCAN_MODE and SVSCAN_SHUTDOWN_TIMEOUT from its own environment
+// (the init script's settings), and nothing else; readproctitle and the
+// services still get PATH alone.
+func TestSvscanbootHandsOnSvscanSettings(t *testing.T) {
+	unshare, err := exec.LookPath("unshare")
+	if err != nil || os.Geteuid() != 0 {
+		t.Skip("needs unshare(1) and root")
+	}
+	bin := bootBin(t)
+	dir := t.TempDir()
+	x := makeService(t, filepath.Join(dir, "x"), "#!/bin/sh\nenv > env.out\nexec sleep 1000\n", "")
+	cmd := exec.Command(unshare, "-m", "/bin/sh", "-c",
+		"mount --bind \"$0\" /usr/local/bin && exec /usr/local/bin/svscanboot -k \"$1\"", bin, dir)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "FOO=bar", inprocessEnv, timeoutVar + "=7"}
+	boot := startBoot(t, cmd, dir)
+	var scan, title proc
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		scan, title = proc{}, proc{}
+		for _, c := range children(boot) {
+			switch filepath.Base(c.argv[0]) {
+			case "svscan":
+				scan = c
+			case "readproctitle":
+				title = c
+			}
+		}
+		return scan.pid != 0 && title.pid != 0
+	}, "svscanboot's children: %v", children(boot))
+	environ := func(pid int) string {
+		b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "environ"))
+		return strings.ReplaceAll(strings.TrimSuffix(string(b), "\x00"), "\x00", " ")
+	}
+	if got, want := environ(scan.pid), "PATH="+BootPath+" "+inprocessEnv+" "+timeoutVar+"=7"; got != want {
+		t.Errorf("svscan's environment %q, want %q", got, want)
+	}
+	if got := environ(title.pid); got != "PATH="+BootPath {
+		t.Errorf("readproctitle's environment %q", got)
+	}
+	// The mode took: svscan supervises x itself.
+	waitUp(t, x, 10*time.Second)
+	if holder, _ := svstatus.LockHolder(filepath.Join(x, svstatus.Lock)); holder != scan.pid {
+		t.Errorf("x's lock held by %d, not by svscan %d", holder, scan.pid)
+	}
+	testkit.Eventually(t, 10*time.Second, func() bool { return len(lines(filepath.Join(x, "env.out"))) > 0 }, "x did not run")
+	for _, kv := range lines(filepath.Join(x, "env.out")) {
+		name, _, _ := strings.Cut(kv, "=")
+		if name != "PATH" && name != "PWD" && name != modeVar && name != timeoutVar {
+			t.Errorf("service environment has %s", kv)
+		}
 	}
 }
