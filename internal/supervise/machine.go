@@ -276,8 +276,8 @@ func startedAt(pid int, at time.Time) bool {
 func (m *Machine) Watch() int { return m.s.pidfd }
 
 // Gone tells the Machine that the ./run it took over has ended. Its exit
-// status is unknown unless svscan reaps it too (a ./run that is
-// svscan's own child), which Exited then records.
+// status is known when it is svscan's own child (after svscan executed
+// itself again, or a Machine failed), reaped here; else it is unknown.
 func (m *Machine) Gone() {
 	s := m.s
 	if s.pid == 0 || s.pidfd < 0 {
@@ -290,7 +290,12 @@ func (m *Machine) Gone() {
 			return
 		}
 	}
-	m.Exited(s.pid, unknownExit)
+	ws := unknownExit
+	var status unix.WaitStatus
+	if rawWait4Pid(s.pid, &status) {
+		ws = status
+	}
+	m.Exited(s.pid, ws)
 }
 
 // unknownExit stands for the exit status of a ./run taken over that

@@ -64,3 +64,12 @@ func rawPipe2(p *[2]int32, flags int) unix.Errno {
 func rawSetNonblock(fd int) {
 	unix.RawSyscall(unix.SYS_FCNTL, uintptr(fd), unix.F_SETFL, unix.O_NONBLOCK)
 }
+
+// rawWait4Pid is wait4(pid, &ws, WNOHANG, nil): whether pid is a child
+// of ours that has exited, and reaped now.
+func rawWait4Pid(pid int, ws *unix.WaitStatus) bool {
+	var status int32
+	r, _, e := unix.RawSyscall6(unix.SYS_WAIT4, uintptr(pid), uintptr(unsafe.Pointer(&status)), unix.WNOHANG, 0, 0, 0)
+	*ws = unix.WaitStatus(status)
+	return e == 0 && int(r) == pid
+}

@@ -86,6 +86,13 @@ func (s *scanner) run(timeout time.Duration) int {
 	signal.Notify(rescan, unix.SIGALRM)
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, stopSignals()...)
+	// Under in-process supervision HUP makes svscan execute itself again
+	// (tree.go, reexec); otherwise it keeps its default action, as in 0.76.
+	var hup chan os.Signal
+	if s.tree != nil {
+		hup = make(chan os.Signal, 1)
+		signal.Notify(hup, unix.SIGHUP)
+	}
 
 	events := s.watch()
 	ticker := time.NewTicker(rescanEvery)
@@ -122,6 +129,8 @@ func (s *scanner) run(timeout time.Duration) int {
 			s.reportChanged()
 		case sig := <-stop:
 			return s.shutdown(sig, timeout, children)
+		case <-hup:
+			s.reexec()
 		}
 	}
 }

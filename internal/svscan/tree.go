@@ -2,11 +2,13 @@ package svscan
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/daemontools-go/daemontools/internal/pathexec"
 	"github.com/daemontools-go/daemontools/internal/supervise"
 )
 
@@ -408,6 +410,29 @@ func (t *tree) stdio(sv *service, r role) [3]int {
 // is reached whatever became of the directory's name.
 func (mb *member) controlDir() string {
 	return "/proc/self/fd/" + strconv.Itoa(mb.m.Dirfd())
+}
+
+// reexec is svscan's answer to HUP under in-process supervision: it
+// executes its program file again, in place (same pid, arguments and
+// environment), after an upgrade, say. Every descriptor of svscan is
+// close-on-exec, so the locks are let go at the exec, and the new image
+// takes every running service over from its status file, as after a
+// restart, but they are still its children: their exits come with their
+// status. No service is stopped. If the exec fails, svscan says so and
+// goes on as it was.
+func (s *scanner) reexec() {
+	exe, err := os.Executable() // the file now at the path, " (deleted)" dropped
+	if err == nil {
+		s.info("HUP: executing ", exe, " again, taking the running services over")
+		// svscan is in the scanned directory already: "." names it
+		// whatever the argument was.
+		args := []string{os.Args[0]}
+		if len(os.Args) > 1 {
+			args = append(args, ".")
+		}
+		err = pathexec.ExecPath(exe, "", args, os.Environ())
+	}
+	s.warnErr(err, "unable to execute svscan again")
 }
 
 // close lets every Machine go without stopping its service (svscan is

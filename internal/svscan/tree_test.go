@@ -277,3 +277,52 @@ func TestInprocessCToolsSeeNoDifference(t *testing.T) {
 	}
 	t.Logf("%s", outs[1])
 }
+
+// TestInprocessHUPExecutesAgain: under in-process supervision HUP makes
+// svscan execute its program file again, in place (an upgrade): same
+// pid, no service restarted, their log pipes taken over; the services
+// are still its children, so a death's status is known.
+func TestInprocessHUPExecutesAgain(t *testing.T) {
+	dir, svcs := numbersTree(t, 3)
+	s := ourScan(t, dir, inprocessEnv)
+	pids := map[string]int{}
+	for _, svc := range svcs {
+		for _, d := range []string{svc, filepath.Join(svc, "log")} {
+			pids[d] = waitUp(t, d, 10*time.Second)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond) // past the pause after the first starts
+	s.signal(syscall.SIGHUP)
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		return strings.Contains(s.stderr.String(), "svscan: info: HUP: executing "+testkit.Path("svscan")+" again")
+	}, "no word of the exec; stderr: %q", s.stderr)
+	for _, svc := range svcs {
+		for _, d := range []string{svc, filepath.Join(svc, "log")} {
+			s.waitSupervise(filepath.Base(d), d, 10*time.Second) // the new image holds the lock
+			if rec, _ := status(d); rec.PID != pids[d] {
+				t.Fatalf("%s restarted: pid %d, was %d", d, rec.PID, pids[d])
+			}
+		}
+	}
+	control(t, svcs[0], "t")
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		rec, ok := status(svcs[0])
+		return ok && rec.PID > 0 && rec.PID != pids[svcs[0]]
+	}, "%s not started again", svcs[0])
+	if st, _ := os.ReadFile(filepath.Join(svcs[0], "supervise", "state")); !strings.Contains(string(st), "\nexitcode=0\nsignal=0\n") {
+		t.Errorf("the exit of a child of the new image not recorded: %s", st)
+	}
+	size := logSize(filepath.Join(svcs[0], "log", "main"))
+	testkit.Eventually(t, 10*time.Second, func() bool { return logSize(filepath.Join(svcs[0], "log", "main")) > size },
+		"the restarted service's lines do not reach its logger")
+	s.signal(syscall.SIGTERM)
+	if code := s.exitCode(30 * time.Second); code != 0 {
+		t.Fatalf("shutdown exit %d; stderr:\n%s", code, s.stderr)
+	}
+	for _, svc := range svcs {
+		got := checkCount(t, filepath.Join(svc, "log", "main"))
+		if next := readNumberIn(svc, "next"); got != next {
+			t.Errorf("%s: %d lines logged, the service wrote %d", svc, got, next)
+		}
+	}
+}
