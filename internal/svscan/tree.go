@@ -106,6 +106,11 @@ func newTree(s *scanner) *tree {
 		byFd: make(map[int32]*member), byPid: make(map[int]*member), all: make(map[*member]bool)}
 	t.arm(int32(timer))
 	go t.wait()
+	// The services are svscan's children: their own orphans (a daemon
+	// that forks into the background) come to svscan too, not to
+	// process 1, and are reaped with the rest (reap). Where the kernel
+	// refuses, they go to process 1 as before.
+	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 	return t
 }
 

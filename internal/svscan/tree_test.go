@@ -326,3 +326,26 @@ func TestInprocessHUPExecutesAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestInprocessReapsServicesOrphans: under in-process supervision svscan
+// is the child subreaper of its tree: what a service leaves behind in
+// the background comes to svscan and is reaped.
+func TestInprocessReapsServicesOrphans(t *testing.T) {
+	dir := t.TempDir()
+	svc := makeService(t, filepath.Join(dir, "forks"),
+		"#!/bin/sh\n(sleep 0.3 & echo $! > orphan)\nexec sleep 1000\n", "")
+	s := ourScan(t, dir, inprocessEnv)
+	waitUp(t, svc, 10*time.Second)
+	var orphan int
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		orphan = readNumberIn(svc, "orphan")
+		return orphan > 0
+	}, "no orphan made")
+	if p, ok := readProc(orphan); ok && p.state != 'Z' && p.ppid != s.pid() {
+		t.Errorf("the orphan's parent is %d, not svscan %d", p.ppid, s.pid())
+	}
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		_, ok := readProc(orphan)
+		return !ok
+	}, "orphan %d not reaped", orphan)
+}
