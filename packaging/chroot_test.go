@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/daemontools-go/daemontools/internal/svstatus"
 	"github.com/daemontools-go/daemontools/internal/testkit"
 	"golang.org/x/sys/unix"
 )
@@ -486,6 +487,55 @@ func TestInitScriptStartsAndStopsInOrder(t *testing.T) {
 	testkit.Eventually(t, 60*time.Second, func() bool { return len(chrootProcesses(dir)) == 0 },
 		"svscan started by rc.local did not shut down on TERM")
 	waitLogged(t, svc, "last words", 3, "TERM to svscan")
+}
+
+// TestInitScriptRunsSvscanModeFromSettings sets SVSCAN_MODE=inprocess
+// in /etc/default/svscan: the init script hands it through svscanboot to
+// svscan, which then supervises the service and its logger itself (no
+// supervise process, svscan holds the locks); HUP runs svscan again in
+// place with the service still up; stop stops the service before its
+// logger.
+func TestInitScriptRunsSvscanModeFromSettings(t *testing.T) {
+	dir := chrootTest(t)
+	inChroot(t, dir, "dpkg", "-i", copyIn(t, dir, debPath(dist, testVersion))[0])
+	mountProc(t, dir)
+	if err := os.WriteFile(dir+"/etc/default/svscan", []byte("SVSCAN_MODE=inprocess\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	svc := dir + "/service/web"
+	writeLoggedService(t, svc)
+	initScript(t, dir, "start")
+	waitLogged(t, svc, "started", 1, "start")
+	pids := svscanPids(dir)
+	if len(pids) != 1 {
+		t.Fatalf("svscan processes: %v", pids)
+	}
+	env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pids[0]))
+	if !strings.Contains("\x00"+string(env), "\x00SVSCAN_MODE=inprocess\x00") {
+		t.Errorf("svscan's environment: %q", env)
+	}
+	for _, pid := range chrootProcesses(dir) {
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); string(comm) == "supervise\n" {
+			t.Errorf("a supervise process runs (pid %d)", pid)
+		}
+	}
+	for _, d := range []string{svc, svc + "/log"} {
+		if holder, _ := svstatus.LockHolder(d + "/supervise/lock"); holder != pids[0] {
+			t.Errorf("%s: lock held by %d, not svscan %d", d, holder, pids[0])
+		}
+	}
+	before, _ := os.ReadFile(svc + "/supervise/status")
+	unix.Kill(pids[0], unix.SIGHUP)
+	testkit.Eventually(t, 30*time.Second, func() bool {
+		holder, _ := svstatus.LockHolder(svc + "/supervise/lock")
+		return holder == pids[0]
+	}, "svscan did not take the service over after HUP")
+	if after, _ := os.ReadFile(svc + "/supervise/status"); string(after[12:16]) != string(before[12:16]) {
+		t.Errorf("HUP restarted the service")
+	}
+	initScript(t, dir, "stop")
+	waitLogged(t, svc, "last words", 1, "stop")
+	nothingLeft(t, dir, "stop")
 }
 
 // customDir is a service directory other than /service, with a space (the
