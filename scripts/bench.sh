@@ -45,9 +45,9 @@ sh scripts/build.sh "$work/bin"
 NOENTRY=1 sh scripts/build.sh "$work/bin" scripts/bench/empty/empty.go
 
 if [ "$QUICK" = 1 ]; then
-	wait_runs=5 sup_runs=2 backoff_secs=15 scan_trials=3 scan_idle=3 ml_rounds=1 tai_runs=2 tai_lines=200000 exec_calls=200 own_calls=200 smtpd_lines=200000
+	wait_runs=5 sup_runs=2 backoff_secs=15 scan_trials=3 scan_idle=3 tree_idle=5 tree_runs=5 ml_rounds=1 tai_runs=2 tai_lines=200000 exec_calls=200 own_calls=200 smtpd_lines=200000
 else
-	wait_runs=30 sup_runs=30 backoff_secs=30 scan_trials=5 scan_idle=10 ml_rounds=2 tai_runs=3 tai_lines=1000000 exec_calls=1000 own_calls=1000 smtpd_lines=1000000
+	wait_runs=30 sup_runs=30 backoff_secs=30 scan_trials=5 scan_idle=10 tree_idle=20 tree_runs=15 ml_rounds=2 tai_runs=3 tai_lines=1000000 exec_calls=1000 own_calls=1000 smtpd_lines=1000000
 fi
 
 # area NAME ENV...: run scripts/bench/NAME.sh, keep its output. Each runs
@@ -73,6 +73,7 @@ start=$(date +%s)
 area supervise RUNS=$sup_runs
 area backoff DURATION=$backoff_secs
 area svscan TRIALS=$scan_trials IDLE=$scan_idle
+area tree IDLE=$tree_idle RUNS=$tree_runs
 area multilog ROUNDS=$ml_rounds
 area tai64n RUNS=$tai_runs LINES=$tai_lines
 area svwait RUNS=$wait_runs
@@ -104,6 +105,30 @@ for n in 50 500; do
 		END { if (o) printf "svscan: %d services: svscan + all supervise RSS kB\t%d\t%d\tlower\n", n, o, c }' \
 		"$work/svscan.out" >>"$rows"
 done
+# tree.sh: "N services, TREE TOTAL PERSERVICE SUPERVISORS" (PSS kB of
+# svscan and its supervise processes; TREE: C, ours default mode, ours
+# inprocess mode); "PSS growth ...: C X, default Y, inprocess Z"; and
+# "FIGURE DEFAULT INPROCESS RATIO" for its latencies (both modes ours: no
+# C column).
+awk '$1 ~ /^[0-9]+$/ && $2 == "services," && NF >= 6 && $(NF-2) ~ /^[0-9]+$/ {
+	if (!($1 in seen)) { seen[$1] = 1; ns[++k] = $1 }
+	if ($3 == "C") c[$1] = $(NF-2); else if (/default mode/) d[$1] = $(NF-2); else if (/inprocess mode/) p[$1] = $(NF-2) }
+	/^PSS growth from 100 to 1000 services/ { for (i = 1; i < NF; i++) { v = $(i+1); sub(/,$/, "", v); g[$i] = v } }
+	/^(kill-to-restart|svc -d to status down) / && NF >= 4 && $(NF-1) ~ /^[0-9.]+$/ {
+		n = ""; for (i = 1; i <= NF - 3; i++) n = n (i > 1 ? " " : "") $i
+		l[++m] = n; ld[m] = $(NF-2); lp[m] = $(NF-1) }
+	END {
+		for (i = 1; i <= k; i++) {
+			n = ns[i]
+			if (n in d) printf "tree: %d services, PSS kB of svscan + supervise, default mode\t%s\t%s\tlower\n", n, d[n], c[n] + 0 ? c[n] : "-"
+			if (n in p) printf "tree: %d services, PSS kB of svscan, inprocess mode\t%s\t%s\tlower\n", n, p[n], c[n] + 0 ? c[n] : "-"
+		}
+		if ("default" in g) printf "tree: PSS kB per added service (100 to 1000), default mode\t%s\t%s\tlower\n", g["default"], g["C"]
+		if ("inprocess" in g) printf "tree: PSS kB per added service (100 to 1000), inprocess mode\t%s\t%s\tlower\n", g["inprocess"], g["C"]
+		for (i = 1; i <= m; i++) {
+			printf "tree: %s ms, 10 services, default mode\t%s\t-\tlower\n", l[i], ld[i]
+			printf "tree: %s ms, 10 services, inprocess mode\t%s\t-\tlower\n", l[i], lp[i]
+		} }' "$work/tree.out" >>"$rows"
 # multilog.sh: "FIGURE OURS C RATIOx OURSRSS KB CRSS KB".
 awk '$NF == "KB" && $(NF-4) ~ /x$/ {
 	n = ""; for (i = 1; i <= NF - 7; i++) n = n (i > 1 ? " " : "") $i
