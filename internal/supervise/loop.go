@@ -129,10 +129,14 @@ func (s *supervisor) reap() (exit bool) {
 		}
 	}
 	// Debian's patch: after "unable to fork ... sleeping 60 seconds",
-	// try again if the service is still wanted up.
-	if s.forkFailed && s.want == svstatus.WantUp {
+	// try again if the service is still wanted up. (Either way the retry
+	// is settled: a start for o that failed is not retried, and the loop
+	// must not go on waking at once for it.)
+	if s.forkFailed {
 		s.forkFailed = false
-		s.start()
+		if s.want == svstatus.WantUp {
+			s.start()
+		}
 	}
 	return false
 }
