@@ -28,6 +28,25 @@ func bootBin(t *testing.T) string {
 	return bin
 }
 
+// bootChildren waits for svscanboot's two children, svscan and
+// readproctitle.
+func bootChildren(t *testing.T, boot int) (scan, title proc) {
+	t.Helper()
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		scan, title = proc{}, proc{}
+		for _, c := range children(boot) {
+			switch filepath.Base(c.argv[0]) {
+			case "svscan":
+				scan = c
+			case "readproctitle":
+				title = c
+			}
+		}
+		return scan.pid != 0 && title.pid != 0
+	}, "svscanboot's children: %v", children(boot))
+	return scan, title
+}
+
 // leftoverMark is in the environment of a leftover supervise's service.
 const leftoverMark = "DTGO_LEFTOVER=1"
 
@@ -154,19 +173,7 @@ func TestSvscanbootRunsThePipelineOf076(t *testing.T) {
 		t.Fatal("svc -dx did not stop the leftover supervise")
 	}
 
-	var scan, title proc
-	testkit.Eventually(t, 10*time.Second, func() bool {
-		scan, title = proc{}, proc{}
-		for _, c := range children(boot) {
-			switch filepath.Base(c.argv[0]) {
-			case "svscan":
-				scan = c
-			case "readproctitle":
-				title = c
-			}
-		}
-		return scan.pid != 0 && title.pid != 0
-	}, "svscanboot's children: %v", children(boot))
+	scan, title := bootChildren(t, boot)
 	if strings.Join(scan.argv[1:], " ") != dir {
 		t.Errorf("svscan argv %q", scan.argv)
 	}
@@ -339,19 +346,7 @@ func TestSvscanbootHandsOnSvscanSettings(t *testing.T) {
 		"mount --bind \"$0\" /usr/local/bin && exec /usr/local/bin/svscanboot -k \"$1\"", bin, dir)
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "FOO=bar", inprocessEnv, timeoutVar + "=7"}
 	boot := startBoot(t, cmd, dir)
-	var scan, title proc
-	testkit.Eventually(t, 10*time.Second, func() bool {
-		scan, title = proc{}, proc{}
-		for _, c := range children(boot) {
-			switch filepath.Base(c.argv[0]) {
-			case "svscan":
-				scan = c
-			case "readproctitle":
-				title = c
-			}
-		}
-		return scan.pid != 0 && title.pid != 0
-	}, "svscanboot's children: %v", children(boot))
+	scan, title := bootChildren(t, boot)
 	environ := func(pid int) string {
 		b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "environ"))
 		return strings.ReplaceAll(strings.TrimSuffix(string(b), "\x00"), "\x00", " ")

@@ -38,6 +38,22 @@ func numbersTree(t *testing.T, n int) (dir string, svcs []string) {
 	return dir, svcs
 }
 
+// stopAndCount shuts s down with TERM and checks that every service of
+// numbersTree had each of its lines logged once.
+func stopAndCount(t *testing.T, s *scan, svcs []string) {
+	t.Helper()
+	s.signal(syscall.SIGTERM)
+	if code := s.exitCode(60 * time.Second); code != 0 {
+		t.Fatalf("shutdown exit %d; stderr:\n%s", code, s.stderr)
+	}
+	for _, svc := range svcs {
+		got := checkCount(t, filepath.Join(svc, "log", "main"))
+		if next := readNumberIn(svc, "next"); got != next {
+			t.Errorf("%s: %d lines logged, the service wrote %d", svc, got, next)
+		}
+	}
+}
+
 // killLeft kills, at the end of a test, the services an svscan killed
 // with KILL left behind, should the test end before another takes them.
 func killLeft(t *testing.T, svcs []string) {
@@ -140,15 +156,8 @@ func TestInprocessRestartRestartsNothing(t *testing.T) {
 		return true
 	}, "the restarted services' lines do not reach their loggers")
 
-	s.signal(syscall.SIGTERM)
-	if code := s.exitCode(60 * time.Second); code != 0 {
-		t.Fatalf("shutdown exit %d; stderr:\n%s", code, s.stderr)
-	}
+	stopAndCount(t, s, svcs)
 	for _, svc := range svcs {
-		got := checkCount(t, filepath.Join(svc, "log", "main"))
-		if next := readNumberIn(svc, "next"); got != next {
-			t.Errorf("%s: %d lines logged, the service wrote %d", svc, got, next)
-		}
 		if starts := lines(filepath.Join(svc, "log", "starts")); len(starts) != 1 {
 			t.Errorf("%s: the logger was started %d times", svc, len(starts))
 		}
@@ -315,16 +324,7 @@ func TestInprocessHUPExecutesAgain(t *testing.T) {
 	size := logSize(filepath.Join(svcs[0], "log", "main"))
 	testkit.Eventually(t, 10*time.Second, func() bool { return logSize(filepath.Join(svcs[0], "log", "main")) > size },
 		"the restarted service's lines do not reach its logger")
-	s.signal(syscall.SIGTERM)
-	if code := s.exitCode(30 * time.Second); code != 0 {
-		t.Fatalf("shutdown exit %d; stderr:\n%s", code, s.stderr)
-	}
-	for _, svc := range svcs {
-		got := checkCount(t, filepath.Join(svc, "log", "main"))
-		if next := readNumberIn(svc, "next"); got != next {
-			t.Errorf("%s: %d lines logged, the service wrote %d", svc, got, next)
-		}
-	}
+	stopAndCount(t, s, svcs)
 }
 
 // TestInprocessReapsServicesOrphans: under in-process supervision svscan
