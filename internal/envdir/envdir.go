@@ -57,20 +57,20 @@ func (e *Error) Error() string { return e.What + ": " + e.Err.Error() }
 // or a dangling symbolic link, is skipped (the variable is left as it
 // was); 0.76 reused the previous file's value for it.
 func Read(dir string) ([]string, error) {
-	orig, err := unix.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	orig, err := rawOpen(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
 	if err != nil {
 		return nil, &Error{"unable to switch to current directory", err}
 	}
-	defer unix.Close(orig)
-	if err := unix.Chdir(dir); err != nil {
+	defer rawClose(orig)
+	if err := rawChdir(dir); err != nil {
 		return nil, &Error{"unable to switch to directory " + dir, err}
 	}
 	changes, err := readHere(dir)
 	if err != nil {
-		unix.Fchdir(orig) // best effort: the caller reports err
+		rawFchdir(orig) // best effort: the caller reports err
 		return nil, err
 	}
-	if err := unix.Fchdir(orig); err != nil {
+	if err := rawFchdir(orig); err != nil {
 		return nil, &Error{"unable to switch to starting directory", err}
 	}
 	return changes, nil
@@ -102,13 +102,13 @@ func readHere(dir string) ([]string, error) {
 // list returns the names in the current directory in the order the
 // kernel gives them (not sorted: the environment's order follows it).
 func list() ([]string, error) {
-	fd, err := unix.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := rawOpen(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_DIRECTORY|unix.O_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(fd)
+	defer rawClose(fd)
 	var names []string
-	err = chunks(fd, 8192, unix.Getdents, func(b []byte) bool {
+	err = chunks(fd, 8192, rawGetdents, func(b []byte) bool {
 		_, _, names = unix.ParseDirent(b, -1, names)
 		return true
 	})
@@ -119,13 +119,13 @@ func list() ([]string, error) {
 // and non-blocking), but only up to its first newline: nothing after it
 // counts, and 0.76's reading of all of it made a huge file cost memory.
 func readFile(name string) ([]byte, error) {
-	fd, err := unix.Open(name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	fd, err := rawOpen(name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(fd)
+	defer rawClose(fd)
 	var out []byte
-	err = chunks(fd, 4096, unix.Read, func(b []byte) bool {
+	err = chunks(fd, 4096, rawRead, func(b []byte) bool {
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
 			out = append(out, b[:i+1]...)
 			return false
