@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/daemontools-go/daemontools/internal/rawsys"
+
 	"github.com/daemontools-go/daemontools/internal/svstatus"
 )
 
@@ -39,7 +41,7 @@ type Origin struct{ fd int }
 
 // OpenOrigin opens "." for reading, as 0.76's open_read(".") does.
 func OpenOrigin() (*Origin, error) {
-	fd, err := rawOpen(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
+	fd, err := rawsys.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
 	if err != nil {
 		return nil, wrap("open .", err)
 	}
@@ -48,18 +50,18 @@ func OpenOrigin() (*Origin, error) {
 
 // Return changes back to the original directory.
 func (o *Origin) Return() error {
-	if err := rawFchdir(o.fd); err != nil {
+	if err := rawsys.Fchdir(o.fd); err != nil {
 		return wrap("fchdir", err)
 	}
 	return nil
 }
 
 // Close releases the descriptor.
-func (o *Origin) Close() error { return rawClose(o.fd) }
+func (o *Origin) Close() error { return rawsys.Close(o.fd) }
 
 // Enter changes into a service directory.
 func Enter(dir string) error {
-	if err := rawChdir(dir); err != nil {
+	if err := rawsys.Chdir(dir); err != nil {
 		return wrap("chdir "+dir, err)
 	}
 	return nil
@@ -68,7 +70,7 @@ func Enter(dir string) error {
 // openWriter opens a FIFO write-only without blocking, so that a FIFO with
 // no reader fails at once with ErrNotRunning instead of hanging.
 func openWriter(path string) (int, error) {
-	fd, err := rawOpen(path, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
+	fd, err := rawsys.Open(path, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
 	if err == unix.ENXIO {
 		return -1, ErrNotRunning
 	}
@@ -124,7 +126,7 @@ func Running() error {
 	if err != nil {
 		return err
 	}
-	rawClose(fd)
+	rawsys.Close(fd)
 	return nil
 }
 
@@ -156,11 +158,11 @@ func (e *StatusError) Unwrap() error { return e.Err }
 // ReadStatus reads supervise/status in the current directory with one
 // read of up to 18 bytes, as 0.76 does, and decodes it.
 func ReadStatus() (svstatus.Record, error) {
-	fd, err := rawOpen(svstatus.Status, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
+	fd, err := rawsys.Open(svstatus.Status, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
 	if err != nil {
 		return svstatus.Record{}, &StatusError{StageOpen, err}
 	}
-	defer rawClose(fd)
+	defer rawsys.Close(fd)
 	var buf [svstatus.Size]byte
 	n, err := readOnce(fd, buf[:])
 	if err != nil {
@@ -175,7 +177,7 @@ func ReadStatus() (svstatus.Record, error) {
 
 func readOnce(fd int, b []byte) (int, error) {
 	for {
-		n, err := rawRead(fd, b)
+		n, err := rawsys.Read(fd, b)
 		if err == unix.EINTR {
 			continue
 		}

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/daemontools-go/daemontools/internal/rawsys"
 )
 
 // Value turns a file's contents into the variable's value as 0.76 does:
@@ -57,20 +59,20 @@ func (e *Error) Error() string { return e.What + ": " + e.Err.Error() }
 // or a dangling symbolic link, is skipped (the variable is left as it
 // was); 0.76 reused the previous file's value for it.
 func Read(dir string) ([]string, error) {
-	orig, err := rawOpen(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
+	orig, err := rawsys.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
 	if err != nil {
 		return nil, &Error{"unable to switch to current directory", err}
 	}
-	defer rawClose(orig)
-	if err := rawChdir(dir); err != nil {
+	defer rawsys.Close(orig)
+	if err := rawsys.Chdir(dir); err != nil {
 		return nil, &Error{"unable to switch to directory " + dir, err}
 	}
 	changes, err := readHere(dir)
 	if err != nil {
-		rawFchdir(orig) // best effort: the caller reports err
+		rawsys.Fchdir(orig) // best effort: the caller reports err
 		return nil, err
 	}
-	if err := rawFchdir(orig); err != nil {
+	if err := rawsys.Fchdir(orig); err != nil {
 		return nil, &Error{"unable to switch to starting directory", err}
 	}
 	return changes, nil
@@ -102,13 +104,13 @@ func readHere(dir string) ([]string, error) {
 // list returns the names in the current directory in the order the
 // kernel gives them (not sorted: the environment's order follows it).
 func list() ([]string, error) {
-	fd, err := rawOpen(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_DIRECTORY|unix.O_CLOEXEC)
+	fd, err := rawsys.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_DIRECTORY|unix.O_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	defer rawClose(fd)
+	defer rawsys.Close(fd)
 	var names []string
-	err = chunks(fd, 8192, rawGetdents, func(b []byte) bool {
+	err = chunks(fd, 8192, rawsys.Getdents, func(b []byte) bool {
 		_, _, names = unix.ParseDirent(b, -1, names)
 		return true
 	})
@@ -119,13 +121,13 @@ func list() ([]string, error) {
 // and non-blocking), but only up to its first newline: nothing after it
 // counts, and 0.76's reading of all of it made a huge file cost memory.
 func readFile(name string) ([]byte, error) {
-	fd, err := rawOpen(name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
+	fd, err := rawsys.Open(name, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
-	defer rawClose(fd)
+	defer rawsys.Close(fd)
 	var out []byte
-	err = chunks(fd, 4096, rawRead, func(b []byte) bool {
+	err = chunks(fd, 4096, rawsys.Read, func(b []byte) bool {
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
 			out = append(out, b[:i+1]...)
 			return false
