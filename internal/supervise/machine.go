@@ -203,8 +203,9 @@ func (m *Machine) Deadline() time.Time {
 }
 
 // Close lets go of every descriptor: the lock, the FIFOs, the
-// directory. svscan closes a Machine once it is done, or when svscan
-// itself is going (the services it leaves then run on without it).
+// directory. svscan closes a Machine once it is done (x), when its turn
+// panicked, or when a shutdown's deadline has passed; its service, if
+// still running, runs on without it.
 func (m *Machine) Close() { m.s.close() }
 
 func (s *supervisor) close() {

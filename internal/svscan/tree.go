@@ -77,14 +77,13 @@ type member struct {
 }
 
 type tree struct {
-	s      *scanner
-	epfd   int
-	timer  int // timerfd, armed for the earliest deadline
-	ready  chan []int32
-	byFd   map[int32]*member
-	byPid  map[int]*member
-	all    map[*member]bool
-	failed int // Machines closed after a panic (for tests)
+	s     *scanner
+	epfd  int
+	timer int // timerfd, armed for the earliest deadline
+	ready chan []int32
+	byFd  map[int32]*member
+	byPid map[int]*member
+	all   map[*member]bool
 }
 
 // newTree sets up the poller and starts its waiter. It returns nil (after
@@ -223,16 +222,11 @@ func (t *tree) exited(pid int, ws unix.WaitStatus) bool {
 // turn is one Step of a Machine, then its registrations brought up to
 // date; a Machine that is done, or that panicked, is closed.
 func (t *tree) turn(mb *member) {
-	done, failed := t.step(mb)
-	switch {
-	case failed:
-		t.failed++
+	if done, failed := t.step(mb); done || failed {
 		t.drop(mb)
-	case done:
-		t.drop(mb)
-	default:
-		t.sync(mb)
+		return
 	}
+	t.sync(mb)
 }
 
 // step is the Machine's Step, guarded.
@@ -356,7 +350,6 @@ func (t *tree) start(sv *service, wantMain, wantLog bool) {
 		}
 		mb.m.SetStdio(t.stdio(sv, mb.r))
 		if _, failed := t.guard(mb, func() bool { mb.m.Begin(); return false }); failed {
-			t.failed++
 			t.drop(mb)
 			continue
 		}
@@ -411,8 +404,8 @@ func (t *tree) stdio(sv *service, r role) [3]int {
 	return std
 }
 
-// controlDir is where the control FIFO of the Machine of role r of sv
-// is reached whatever became of the directory's name.
+// controlDir is where the Machine's control FIFO is reached whatever
+// became of the directory's name.
 func (mb *member) controlDir() string {
 	return "/proc/self/fd/" + strconv.Itoa(mb.m.Dirfd())
 }
@@ -438,12 +431,4 @@ func (s *scanner) reexec() {
 		err = pathexec.ExecPath(exe, "", args, os.Environ())
 	}
 	s.warnErr(err, "unable to execute svscan again")
-}
-
-// close lets every Machine go without stopping its service (svscan is
-// exiting, or its set-up failed).
-func (t *tree) close() {
-	for mb := range t.all {
-		t.drop(mb)
-	}
 }
