@@ -420,6 +420,18 @@ func svscanPids(dir string) []int {
 	return pids
 }
 
+// readproctitle is the command line of the readproctitle running in the
+// chroot: the end of svscan's standard error.
+func readproctitle(dir string) string {
+	for _, pid := range chrootProcesses(dir) {
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); string(comm) == "readproctitle\n" {
+			b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			return string(b)
+		}
+	}
+	return ""
+}
+
 func signalSvscan(dir string, sig unix.Signal) {
 	for _, pid := range svscanPids(dir) {
 		unix.Kill(pid, sig)
@@ -526,10 +538,15 @@ func TestInitScriptRunsSvscanModeFromSettings(t *testing.T) {
 	}
 	before, _ := os.ReadFile(svc + "/supervise/status")
 	unix.Kill(pids[0], unix.SIGHUP)
+	// The new image says when it has taken the tree over (its stderr is
+	// readproctitle's title).
+	tookOver := "svscan: info: took over the running processes of 1 service and 1 log service"
 	testkit.Eventually(t, 30*time.Second, func() bool {
-		holder, _ := svstatus.LockHolder(svc + "/supervise/lock")
-		return holder == pids[0]
-	}, "svscan did not take the service over after HUP")
+		return strings.Contains(readproctitle(dir), tookOver)
+	}, "svscan did not take the service over after HUP: %q", readproctitle(dir))
+	if holder, _ := svstatus.LockHolder(svc + "/supervise/lock"); holder != pids[0] {
+		t.Errorf("after HUP: lock held by %d, not svscan %d", holder, pids[0])
+	}
 	if after, _ := os.ReadFile(svc + "/supervise/status"); string(after[12:16]) != string(before[12:16]) {
 		t.Errorf("HUP restarted the service")
 	}

@@ -142,6 +142,9 @@ func (s *scanner) scan() {
 	for _, name := range names {
 		s.start(name)
 	}
+	if s.tree != nil {
+		s.tree.reportTakeOver()
+	}
 	if err != nil {
 		// 0.76 stops here: nothing is forgotten after a failed read.
 		s.warnErr(err, "unable to read directory")

@@ -33,6 +33,12 @@ const settle = 10 * time.Millisecond
 // Main runs svscan: "svscan [dir]". Children get stdin, stdout and stderr
 // as their descriptors 0, 1 and 2. It returns only after a shutdown.
 func Main(args []string, stdin, stdout, stderr *os.File) int {
+	// The stop signals are svscan's from its first moment: a TERM sent
+	// while svscan starts (after HUP, say: reexec) begins the ordered
+	// shutdown as soon as the services are known, instead of ending
+	// svscan at once with its services left behind.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, stopSignals()...)
 	if len(args) > 1 {
 		if err := unix.Chdir(args[1]); err != nil {
 			djb.FatalErr(stderr, prog, err, "unable to chdir to ", args[1])
@@ -50,7 +56,7 @@ func Main(args []string, stdin, stdout, stderr *os.File) int {
 	if s.inprocess(os.Getenv(modeVar)) {
 		s.tree = newTree(s)
 	}
-	return s.run(timeout)
+	return s.run(timeout, stop)
 }
 
 // childEnv is svscan's environment without NOTIFY_SOCKET: the socket
@@ -79,13 +85,11 @@ func stopSignals() []os.Signal {
 // run is the event loop. Everything that forks or reaps happens in this
 // one goroutine, so a child can never be reaped before its pid is
 // recorded.
-func (s *scanner) run(timeout time.Duration) int {
+func (s *scanner) run(timeout time.Duration, stop chan os.Signal) int {
 	children := make(chan os.Signal, 1)
 	signal.Notify(children, unix.SIGCHLD)
 	rescan := make(chan os.Signal, 1)
 	signal.Notify(rescan, unix.SIGALRM)
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, stopSignals()...)
 	// Under in-process supervision HUP makes svscan execute itself again
 	// (tree.go, reexec); otherwise it keeps its default action, as in 0.76.
 	var hup chan os.Signal
@@ -130,7 +134,9 @@ func (s *scanner) run(timeout time.Duration) int {
 		case sig := <-stop:
 			return s.shutdown(sig, timeout, children)
 		case <-hup:
-			s.reexec()
+			if sig := s.reexec(stop); sig != nil {
+				return s.shutdown(sig, timeout, children)
+			}
 		}
 	}
 }

@@ -84,6 +84,9 @@ type tree struct {
 	byFd  map[int32]*member
 	byPid map[int]*member
 	all   map[*member]bool
+	// tookOver counts, per role, the running ./run processes that
+	// Machines made since the last report took over (report).
+	tookOver [2]int
 }
 
 // newTree sets up the poller and starts its waiter. It returns nil (after
@@ -348,6 +351,9 @@ func (t *tree) start(sv *service, wantMain, wantLog bool) {
 		if mb == nil {
 			continue
 		}
+		if run, _ := mb.m.Pids(); run > 0 {
+			t.tookOver[mb.r.index]++
+		}
 		mb.m.SetStdio(t.stdio(sv, mb.r))
 		if _, failed := t.guard(mb, func() bool { mb.m.Begin(); return false }); failed {
 			t.drop(mb)
@@ -356,6 +362,16 @@ func (t *tree) start(sv *service, wantMain, wantLog bool) {
 		t.sync(mb)
 	}
 	t.setTimer()
+}
+
+// reportTakeOver says, once per scan, how many running processes new
+// Machines took over (after a restart of svscan, or HUP): the word that
+// the tree is supervised again.
+func (t *tree) reportTakeOver() {
+	if n := t.tookOver; n[0]+n[1] > 0 {
+		t.s.info("took over the running processes of ", count(n[0], mainRole), " and ", count(n[1], logRole))
+		t.tookOver = [2]int{}
+	}
 }
 
 // pipeFree reports whether svscan's log pipe of sv may still be replaced:
@@ -417,10 +433,16 @@ func (mb *member) controlDir() string {
 // takes every running service over from its status file, as after a
 // restart, but they are still its children: their exits come with their
 // status. No service is stopped. If the exec fails, svscan says so and
-// goes on as it was.
-func (s *scanner) reexec() {
+// goes on as it was. A stop signal that came before the exec is
+// returned instead, for the shutdown: the exec would lose it.
+func (s *scanner) reexec(stop <-chan os.Signal) os.Signal {
 	exe, err := os.Executable() // the file now at the path, " (deleted)" dropped
 	if err == nil {
+		select {
+		case sig := <-stop:
+			return sig
+		default:
+		}
 		s.info("HUP: executing ", exe, " again, taking the running services over")
 		// svscan is in the scanned directory already: "." names it
 		// whatever the argument was.
@@ -431,4 +453,5 @@ func (s *scanner) reexec() {
 		err = pathexec.ExecPath(exe, "", args, os.Environ())
 	}
 	s.warnErr(err, "unable to execute svscan again")
+	return nil
 }

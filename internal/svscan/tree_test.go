@@ -162,7 +162,8 @@ func TestInprocessRestartRestartsNothing(t *testing.T) {
 			t.Errorf("%s: the logger was started %d times", svc, len(starts))
 		}
 	}
-	if e := stderrWithoutMarker(s); e != "svscan: info: shutdown on TERM: stopping 50 services\nsvscan: info: shutdown: stopping 50 log services\nsvscan: info: shutdown: complete\n" {
+	if e := stderrWithoutMarker(s); e != "svscan: info: took over the running processes of 50 services and 50 log services\n"+
+		"svscan: info: shutdown on TERM: stopping 50 services\nsvscan: info: shutdown: stopping 50 log services\nsvscan: info: shutdown: complete\n" {
 		t.Errorf("stderr: %q", e)
 	}
 }
@@ -305,6 +306,11 @@ func TestInprocessHUPExecutesAgain(t *testing.T) {
 	testkit.Eventually(t, 10*time.Second, func() bool {
 		return strings.Contains(s.stderr.String(), "svscan: info: HUP: executing "+testkit.Path("svscan")+" again")
 	}, "no word of the exec; stderr: %q", s.stderr)
+	// The new image says when it has the tree; a TERM before that could
+	// come in the moment of the exec (svscan(8)).
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		return strings.Contains(s.stderr.String(), "svscan: info: took over the running processes of 3 services and 3 log services\n")
+	}, "no word of the take-over; stderr: %q", s.stderr)
 	for _, svc := range svcs {
 		for _, d := range []string{svc, filepath.Join(svc, "log")} {
 			s.waitSupervise(filepath.Base(d), d, 10*time.Second) // the new image holds the lock
