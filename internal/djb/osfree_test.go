@@ -1,7 +1,9 @@
 package djb
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -29,5 +31,25 @@ func TestDeadlineIsTimedOut(t *testing.T) {
 	}
 	if ErrStr(syscall.EAGAIN) != "temporary failure" {
 		t.Error("EAGAIN")
+	}
+}
+
+// TestFsSentinelsKeepTheirWording: the io/fs sentinels, bare, wrapped or
+// joined, read as the errno they stand for, as errors.Is finds them.
+func TestFsSentinelsKeepTheirWording(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want syscall.Errno
+	}{
+		{fs.ErrNotExist, syscall.ENOENT},
+		{fmt.Errorf("w: %w", fs.ErrNotExist), syscall.ENOENT},
+		{errors.Join(errors.New("other"), fs.ErrPermission), syscall.EACCES},
+		{&os.PathError{Op: "mkdir", Path: "x", Err: fs.ErrExist}, syscall.EEXIST},
+		{errors.Join(fs.ErrExist, fs.ErrNotExist), syscall.ENOENT}, // fs.ErrNotExist is asked about first
+		{fs.ErrClosed, 0},
+	} {
+		if got := Errno(c.err); got != c.want {
+			t.Errorf("%v: %v, want %v", c.err, got, c.want)
+		}
 	}
 }
