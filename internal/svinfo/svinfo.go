@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -58,7 +57,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	out := bufio.NewWriter(stdout)
 	all := true
-	now := time.Now()
+	now := tai64.Now()
 	for _, dir := range dirs {
 		var o object
 		up, ready := describe(&o, dir, now)
@@ -79,7 +78,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 // describe writes one service's fields into o and reports whether it is
 // up and whether it is ready.
-func describe(o *object, dir string, now time.Time) (up, ready bool) {
+func describe(o *object, dir string, now tai64.N) (up, ready bool) {
 	o.str("dir", dir)
 	if err := isDir(dir); err != nil {
 		return o.fail("unable to chdir: " + djb.ErrStr(err))

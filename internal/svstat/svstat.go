@@ -10,7 +10,6 @@ import (
 	"io"
 	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/daemontools-go/daemontools/internal/control"
 	"github.com/daemontools-go/daemontools/internal/djb"
@@ -30,7 +29,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	// a bufio.Writer of its size behaves the same.
 	out := bufio.NewWriterSize(stdout, 1024)
 	for _, dir := range args[min(1, len(args)):] {
-		out.WriteString(Line(dir, time.Now()))
+		out.WriteString(Line(dir, tai64.Now()))
 		out.WriteByte('\n')
 		if err := origin.Return(); err != nil {
 			djb.FatalErr(stderr, "svstat", err, "unable to set directory")
@@ -43,11 +42,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 // Line describes one service directory, without the newline. It leaves
 // the process in that directory (or where it was, if chdir failed).
-func Line(dir string, now time.Time) string {
+func Line(dir string, now tai64.N) string {
 	return dir + ": " + describe(dir, now)
 }
 
-func describe(dir string, now time.Time) string {
+func describe(dir string, now tai64.N) string {
 	if err := control.Enter(dir); err != nil {
 		return "unable to chdir: " + djb.ErrStr(err)
 	}
@@ -98,7 +97,7 @@ func statusError(err error) string {
 // Format renders a status record the 0.76 way:
 // "up (pid P) S seconds" or "down S seconds", then the suffixes
 // normally down/up, paused, want up/down in that order.
-func Format(rec svstatus.Record, normallyUp bool, now time.Time) string {
+func Format(rec svstatus.Record, normallyUp bool, now tai64.N) string {
 	b := make([]byte, 0, 80)
 	up := rec.PID != 0
 	if up {
@@ -132,10 +131,9 @@ func Format(rec svstatus.Record, normallyUp bool, now time.Time) string {
 // the future. Only the seconds count, as in 0.76. The difference goes
 // through a float64 because 0.76's tai_approx does: a zeroed status file
 // then shows the same 4611686020222985216-like figure as the C build.
-func Age(when tai64.N, now time.Time) uint64 {
-	nowSec := uint64(now.Unix()) + tai64.Offset
-	if nowSec < when.Sec {
+func Age(when, now tai64.N) uint64 {
+	if now.Sec < when.Sec {
 		return 0
 	}
-	return uint64(float64(nowSec - when.Sec))
+	return uint64(float64(now.Sec - when.Sec))
 }

@@ -5,31 +5,33 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/daemontools-go/daemontools/internal/svstatus"
 	"github.com/daemontools-go/daemontools/internal/tai64"
 )
 
+// at is the moment Unix seconds sec and nano nanoseconds.
+func at(sec int64, nano uint32) tai64.N { return tai64.N{Sec: uint64(sec) + tai64.Offset, Nano: nano} }
+
 func TestSvstatOneSecondsPlural(t *testing.T) {
-	now := time.Unix(1_800_000_000, 900_000_000)
-	rec := svstatus.Record{When: tai64.FromTime(now.Add(-1500 * time.Millisecond)), Want: 'u'}
+	now := at(1_800_000_000, 900_000_000)
+	rec := svstatus.Record{When: at(1_800_000_000-1, 400_000_000), Want: 'u'} // 1.5 seconds before
 	if got := Format(rec, true, now); got != "down 1 seconds, normally up, want up" {
 		t.Errorf("got %q", got)
 	}
 }
 
 func TestSvstatFutureStampIsZeroSeconds(t *testing.T) {
-	now := time.Unix(1_800_000_000, 0)
-	rec := svstatus.Record{When: tai64.FromTime(now.Add(time.Hour)), PID: 12, Paused: true, Want: 'd'}
+	now := at(1_800_000_000, 0)
+	rec := svstatus.Record{When: at(1_800_000_000+3600, 0), PID: 12, Paused: true, Want: 'd'}
 	if got := Format(rec, false, now); got != "up (pid 12) 0 seconds, normally down, paused, want down" {
 		t.Errorf("got %q", got)
 	}
 }
 
 func TestSvstatOnlySecondsCount(t *testing.T) {
-	now := time.Unix(1_800_000_000, 100)
-	rec := svstatus.Record{When: tai64.FromTime(time.Unix(1_800_000_000-7, 999_999_999)), PID: 1, Want: 'u'}
+	now := at(1_800_000_000, 100)
+	rec := svstatus.Record{When: at(1_800_000_000-7, 999_999_999), PID: 1, Want: 'u'}
 	if got := Format(rec, true, now); got != "up (pid 1) 7 seconds" {
 		t.Errorf("got %q", got)
 	}
@@ -39,8 +41,8 @@ func TestSvstatOnlySecondsCount(t *testing.T) {
 // shows its age right on every build, 32-bit ones included.
 func TestSvstatAgePast2038(t *testing.T) {
 	for _, sec := range []int64{1<<31 + 100, 1<<32 + 100} {
-		now := time.Unix(sec, 0)
-		rec := svstatus.Record{When: tai64.FromTime(time.Unix(sec-100, 0)), PID: 9, Want: 'u'}
+		now := at(sec, 0)
+		rec := svstatus.Record{When: at(sec-100, 0), PID: 9, Want: 'u'}
 		if got := Format(rec, true, now); got != "up (pid 9) 100 seconds" {
 			t.Errorf("%d: got %q", sec, got)
 		}
@@ -65,7 +67,7 @@ func TestSvstatStatusReadErrorIsReported(t *testing.T) {
 	}
 	defer f.Close()
 	t.Chdir(dir)
-	if got := Line("s", time.Now()); got != "s: unable to read supervise/status: is a directory" {
+	if got := Line("s", tai64.Now()); got != "s: unable to read supervise/status: is a directory" {
 		t.Errorf("got %q", got)
 	}
 }
