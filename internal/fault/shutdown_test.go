@@ -124,7 +124,7 @@ func TestShutdownKillsServicesIgnoringTERM(t *testing.T) {
 			if err != nil {
 				return time.Now()
 			}
-			if w := r.When.Time(); w.After(at) {
+			if w := time.Unix(r.When.Unix(), int64(r.When.Nano)); w.After(at) {
 				at = w
 			}
 		}

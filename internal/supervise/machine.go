@@ -12,6 +12,7 @@ import (
 
 	"github.com/daemontools-go/daemontools/internal/svstate"
 	"github.com/daemontools-go/daemontools/internal/svstatus"
+	"github.com/daemontools-go/daemontools/internal/tai64"
 )
 
 // A Machine is supervise without a process of its own: the same
@@ -236,7 +237,7 @@ func (s *supervisor) takeOver() {
 		return
 	}
 	rec, err := svstatus.Decode(b[:])
-	if err != nil || rec.PID <= 0 || !startedAt(rec.PID, rec.When.Time()) {
+	if err != nil || rec.PID <= 0 || !startedAt(rec.PID, wallTime(rec.When)) {
 		return
 	}
 	fd, e := rawPidfdOpen(rec.PID)
@@ -259,6 +260,9 @@ var (
 	statusPath = svstatus.NewSysPath(svstatus.Status)
 	statePath  = svstatus.NewSysPath(svstate.File)
 )
+
+// wallTime is moment n as a time.Time.
+func wallTime(n tai64.N) time.Time { return time.Unix(n.Unix(), int64(n.Nano)) }
 
 // startedAt reports whether process pid is alive (not a zombie) and was
 // started within two seconds of at: the process the status names, not

@@ -74,8 +74,8 @@ func TestNotificationFDMakesReady(t *testing.T) {
 	told := tai64.Now()
 	os.WriteFile(filepath.Join(s.dir, "go"), nil, 0o644)
 	st = s.waitState("ready", isReady)
-	if st.Ready.Time().Before(told.Time()) || st.Ready.Time().Before(st.Since.Time()) {
-		t.Errorf("ready %v before the newline could be written (%v) or the start (%v)", st.Ready.Time(), told.Time(), st.Since.Time())
+	if wallTime(st.Ready).Before(wallTime(told)) || wallTime(st.Ready).Before(wallTime(st.Since)) {
+		t.Errorf("ready %v before the newline could be written (%v) or the start (%v)", wallTime(st.Ready), wallTime(told), wallTime(st.Since))
 	}
 	if after, _ := s.status(); after != before {
 		t.Errorf("status changed on readiness: %+v, then %+v", before, after)
@@ -132,7 +132,7 @@ func TestReadinessEndsWithTheRun(t *testing.T) {
 	unix.Kill(first.PID, unix.SIGKILL)
 	st := s.waitState("a second run", func(st svstate.State) bool { return st.State == svstate.Up && st.PID != first.PID })
 	if st.Ready != (tai64.N{}) || st.Starts != first.Starts+1 || st.ExitCode != -1 || st.Signal != int(unix.SIGKILL) ||
-		st.Exited == (tai64.N{}) || st.Exited.Time().After(st.Since.Time()) {
+		st.Exited == (tai64.N{}) || wallTime(st.Exited).After(wallTime(st.Since)) {
 		t.Errorf("after KILL: %+v (first run %+v)", st, first)
 	}
 	os.WriteFile(filepath.Join(s.dir, "go"), nil, 0o644)
@@ -147,7 +147,7 @@ func TestReadyDuringThePauseAfterAStart(t *testing.T) {
 	t.Parallel()
 	s := newService(t, "sleep 0.2; echo >&3; exec sleep 1000", "notification-fd=3").start(ours(t))
 	st := s.waitState("ready", isReady)
-	if d := st.Ready.Time().Sub(st.Since.Time()); d < 200*time.Millisecond || d > 900*time.Millisecond {
+	if d := wallTime(st.Ready).Sub(wallTime(st.Since)); d < 200*time.Millisecond || d > 900*time.Millisecond {
 		t.Errorf("ready %v after the start, want 200 ms and a little more (the pause is 1 s)", d)
 	}
 }
@@ -190,7 +190,7 @@ func TestStateKeys(t *testing.T) {
 	})
 	os.WriteFile(filepath.Join(s.dir, "finished"), nil, 0o644)
 	st = s.waitState("down", func(st svstate.State) bool { return st.State == svstate.Down })
-	if st.Want != svstate.WantDown || st.FinishPID != 0 || st.Since.Time().Before(st.Exited.Time()) {
+	if st.Want != svstate.WantDown || st.FinishPID != 0 || wallTime(st.Since).Before(wallTime(st.Exited)) {
 		t.Errorf("down: %+v", st)
 	}
 	os.Remove(filepath.Join(s.dir, "finished"))

@@ -69,7 +69,7 @@ func TestReadinessLikeS6(t *testing.T) {
 		if sup.name == "ours" {
 			s.send("u")
 			st := s.waitState("ready", isReady)
-			delay[i] = st.Ready.Time().Sub(written())
+			delay[i] = wallTime(st.Ready).Sub(written())
 			continue
 		}
 		// s6-svwait fails (111) on a directory whose supervisor s6-svok

@@ -1,11 +1,16 @@
 // Package tai64 owns TAI64N labels as daemontools writes them: 8 bytes of
 // seconds (2^62 + 10 + Unix time, no leap-second table) and 4 bytes of
 // nanoseconds, both big-endian, shown as "@" and 24 lowercase hex digits.
+//
+// It does not import package time, whose start-up (its internal/godebug
+// set-up) costs svok and svstat, which read the status record, a tenth of
+// a millisecond: Now reads the runtime's clock itself, and callers that
+// need a time.Time build it from Unix and Nano.
 package tai64
 
 import (
 	"encoding/binary"
-	"time"
+	_ "unsafe" // for go:linkname
 )
 
 // Offset is what daemontools adds to Unix seconds: 2^62 plus a constant
@@ -21,19 +26,21 @@ type N struct {
 	Nano uint32
 }
 
-// Now returns the current moment.
-func Now() N { return FromTime(time.Now()) }
-
-// FromTime converts a wall-clock time.
-func FromTime(t time.Time) N {
-	return N{Sec: uint64(t.Unix()) + Offset, Nano: uint32(t.Nanosecond())}
+// Now returns the current moment: the wall clock that time.Now reads.
+func Now() N {
+	sec, nsec, _ := runtimeNow()
+	return N{Sec: uint64(sec) + Offset, Nano: uint32(nsec)}
 }
+
+// runtimeNow is the runtime's clock under time.Now (seconds and
+// nanoseconds since 1970, and the monotonic reading): package time's
+// "now", which the runtime keeps for packages that link to it.
+//
+//go:linkname runtimeNow time.now
+func runtimeNow() (sec int64, nsec int32, mono int64)
 
 // Unix returns the Unix seconds of n.
 func (n N) Unix() int64 { return int64(n.Sec - Offset) }
-
-// Time converts n back to a wall-clock time.
-func (n N) Time() time.Time { return time.Unix(n.Unix(), int64(n.Nano)) }
 
 // Pack writes the 12-byte external form into b.
 func (n N) Pack(b []byte) {

@@ -18,12 +18,23 @@ func TestLabelMatchesCBuild(t *testing.T) {
 }
 
 func TestEpoch(t *testing.T) {
-	n := FromTime(time.Unix(0, 0))
+	n := N{Sec: Offset}
 	if n.Label() != "@400000000000000a00000000" {
 		t.Fatalf("epoch label %s", n.Label())
 	}
-	if n.Unix() != 0 || !n.Time().Equal(time.Unix(0, 0)) {
+	if n.Unix() != 0 {
 		t.Fatal("round trip")
+	}
+}
+
+// TestNowIsTimeNow: Now reads the clock time.Now reads.
+func TestNowIsTimeNow(t *testing.T) {
+	before := time.Now()
+	n := Now()
+	after := time.Now()
+	got := time.Unix(n.Unix(), int64(n.Nano))
+	if got.Before(before.Round(0)) || got.After(after.Round(0)) {
+		t.Fatalf("Now %v, time.Now %v to %v", got, before, after)
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 
 // reference is tai64nlocal written the obvious way, a line at a time.
 func reference(in []byte, loc *time.Location) []byte {
-	f := tai64.NewLocalFormatter(loc)
+	f := newLocalFormatter(loc)
 	var out []byte
 	for _, line := range bytes.SplitAfter(in, []byte("\n")) {
 		unix, nano, n := tai64.ScanLabel(line)
@@ -47,7 +47,7 @@ func FuzzTai64nlocal(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		var out bytes.Buffer
-		l := &localizer{f: tai64.NewLocalFormatter(loc), buf: make([]byte, 16)}
+		l := &localizer{f: newLocalFormatter(loc), buf: make([]byte, 16)}
 		l.out = newOutput(&out)
 		l.in = newInput(iotest.DataErrReader(iotest.HalfReader(bytes.NewReader(in))), l.out)
 		if err := l.run(); err != nil {
@@ -79,7 +79,7 @@ func checkLabel(t *testing.T, in []byte) {
 			t.Fatalf("%q: %d %d vs ParseLabel %+v", in, unix, nano, want)
 		}
 	}
-	got, ok := tai64.NewLocalFormatter(time.UTC).AppendLocal(nil, unix, nano)
+	got, ok := newLocalFormatter(time.UTC).AppendLocal(nil, unix, nano)
 	tm := time.Unix(unix, 0).UTC()
 	if !ok {
 		if n > 0 && unix > -1e15 && unix < 1e15 {

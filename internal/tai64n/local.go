@@ -17,7 +17,7 @@ import (
 // 0.76.
 func Local(args []string, stdin io.Reader, stdout io.Writer) int {
 	l := &localizer{
-		f:   tai64.NewLocalFormatter(localZone()),
+		f:   newLocalFormatter(localZone()),
 		buf: make([]byte, blockSize),
 	}
 	l.out = newOutput(stdout)
@@ -34,7 +34,7 @@ func Local(args []string, stdin io.Reader, stdout io.Writer) int {
 const maxLabel = 1 << 20
 
 type localizer struct {
-	f    *tai64.LocalFormatter
+	f    *localFormatter
 	in   *input
 	out  *output
 	buf  []byte // input; unread bytes are buf[r:w]

@@ -1,6 +1,8 @@
 // Package tai64n holds the tai64n and tai64nlocal programs: filters that
 // add TAI64N labels to lines and turn them into local time. The label
-// format itself belongs to internal/tai64.
+// format itself belongs to internal/tai64; the local-time form (zone and
+// calendar, localtime.go) is here, since it needs package time, which
+// internal/tai64 leaves out.
 //
 // Both filters read and write in big blocks and flush their output only
 // when the input has nothing more to give at once, so a pipeline sees each

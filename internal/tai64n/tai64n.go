@@ -3,7 +3,6 @@ package tai64n
 import (
 	"bytes"
 	"io"
-	"time"
 
 	"github.com/daemontools-go/daemontools/internal/tai64"
 )
@@ -41,7 +40,7 @@ func Stamp(args []string, stdin io.Reader, stdout io.Writer) int {
 func stampBlock(out *output, b []byte, atStart bool) (bool, error) {
 	for len(b) > 0 {
 		if atStart {
-			out.buf = tai64.FromTime(time.Now()).AppendLabel(out.buf)
+			out.buf = tai64.Now().AppendLabel(out.buf)
 			out.buf = append(out.buf, ' ')
 		}
 		i := bytes.IndexByte(b, '\n')

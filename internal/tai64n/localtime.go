@@ -1,14 +1,14 @@
-package tai64
+package tai64n
 
 import (
 	"math"
 	"time"
 )
 
-// LocalFormatter writes moments as tai64nlocal does,
+// localFormatter writes moments as tai64nlocal does,
 // "YYYY-MM-DD HH:MM:SS.NNNNNNNNN" in a time zone. The calendar part is
 // cached per second, because consecutive log lines mostly share one.
-type LocalFormatter struct {
+type localFormatter struct {
 	loc *time.Location
 
 	cached bool
@@ -16,9 +16,9 @@ type LocalFormatter struct {
 	prefix []byte // "YYYY-MM-DD HH:MM:SS."
 }
 
-// NewLocalFormatter formats in loc (time.Local honours TZ).
-func NewLocalFormatter(loc *time.Location) *LocalFormatter {
-	return &LocalFormatter{loc: loc, prefix: make([]byte, 0, 48)}
+// newLocalFormatter formats in loc (time.Local honours TZ).
+func newLocalFormatter(loc *time.Location) *localFormatter {
+	return &localFormatter{loc: loc, prefix: make([]byte, 0, 48)}
 }
 
 // Bounds of what C's localtime can represent: the year minus 1900 must fit
@@ -35,7 +35,7 @@ const (
 // AppendLocal appends the local time of unix seconds and nano. It reports
 // false, appending nothing, for a moment whose year C's localtime cannot
 // represent.
-func (f *LocalFormatter) AppendLocal(dst []byte, unix int64, nano uint32) ([]byte, bool) {
+func (f *localFormatter) AppendLocal(dst []byte, unix int64, nano uint32) ([]byte, bool) {
 	if !f.cached || unix != f.sec {
 		if !f.fill(unix) {
 			return dst, false
@@ -45,7 +45,7 @@ func (f *LocalFormatter) AppendLocal(dst []byte, unix int64, nano uint32) ([]byt
 	return appendMin(dst, uint64(nano), 9), true
 }
 
-func (f *LocalFormatter) fill(unix int64) bool {
+func (f *localFormatter) fill(unix int64) bool {
 	if unix > maxAbsUnix || unix < -maxAbsUnix {
 		return false
 	}
