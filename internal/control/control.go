@@ -9,11 +9,9 @@ package control
 
 import (
 	"errors"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 
 	"github.com/daemontools-go/daemontools/internal/rawsys"
-
 	"github.com/daemontools-go/daemontools/internal/svstatus"
 )
 
@@ -41,7 +39,7 @@ type Origin struct{ fd int }
 
 // OpenOrigin opens "." for reading, as 0.76's open_read(".") does.
 func OpenOrigin() (*Origin, error) {
-	fd, err := rawsys.Open(".", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
+	fd, err := rawsys.Open(".", syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC)
 	if err != nil {
 		return nil, wrap("open .", err)
 	}
@@ -70,8 +68,8 @@ func Enter(dir string) error {
 // openWriter opens a FIFO write-only without blocking, so that a FIFO with
 // no reader fails at once with ErrNotRunning instead of hanging.
 func openWriter(path string) (int, error) {
-	fd, err := rawsys.Open(path, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
-	if err == unix.ENXIO {
+	fd, err := rawsys.Open(path, syscall.O_WRONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC)
+	if err == syscall.ENXIO {
 		return -1, ErrNotRunning
 	}
 	if err != nil {
@@ -92,8 +90,8 @@ func Dial() (*Conn, error) {
 	}
 	// Blocking from here on: a full FIFO (supervise busy in its one-second
 	// sleep after a start) makes the write wait rather than fail.
-	if err := unix.SetNonblock(fd, false); err != nil {
-		unix.Close(fd)
+	if err := syscall.SetNonblock(fd, false); err != nil {
+		syscall.Close(fd)
 		return nil, wrap("fcntl "+svstatus.Control, err)
 	}
 	return &Conn{fd: fd}, nil
@@ -103,8 +101,8 @@ func Dial() (*Conn, error) {
 // them together and in order.
 func (c *Conn) Send(cmds []byte) error {
 	for len(cmds) > 0 {
-		n, err := unix.Write(c.fd, cmds)
-		if err == unix.EINTR {
+		n, err := syscall.Write(c.fd, cmds)
+		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
@@ -116,7 +114,7 @@ func (c *Conn) Send(cmds []byte) error {
 }
 
 // Close closes the FIFO.
-func (c *Conn) Close() error { return unix.Close(c.fd) }
+func (c *Conn) Close() error { return syscall.Close(c.fd) }
 
 // Running probes supervise/ok in the current directory: nil when a
 // supervise holds it open, ErrNotRunning when nobody does, and the open
@@ -158,7 +156,7 @@ func (e *StatusError) Unwrap() error { return e.Err }
 // ReadStatus reads supervise/status in the current directory with one
 // read of up to 18 bytes, as 0.76 does, and decodes it.
 func ReadStatus() (svstatus.Record, error) {
-	fd, err := rawsys.Open(svstatus.Status, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC)
+	fd, err := rawsys.Open(svstatus.Status, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC)
 	if err != nil {
 		return svstatus.Record{}, &StatusError{StageOpen, err}
 	}
@@ -178,7 +176,7 @@ func ReadStatus() (svstatus.Record, error) {
 func readOnce(fd int, b []byte) (int, error) {
 	for {
 		n, err := rawsys.Read(fd, b)
-		if err == unix.EINTR {
+		if err == syscall.EINTR {
 			continue
 		}
 		return n, err
