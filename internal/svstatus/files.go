@@ -2,9 +2,9 @@ package svstatus
 
 import (
 	"errors"
+	"runtime"
+	"syscall"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // The functions below work on paths relative to a directory descriptor:
@@ -12,6 +12,13 @@ import (
 // service directory like 0.76's; the service directory's own descriptor
 // for svscan's in-process supervision, which keeps one per service. The
 // functions without "At" are those with AT_FDCWD.
+//
+// They use package syscall, not golang.org/x/sys/unix: this package is
+// part of svok and svstat, and x/sys/unix imports package time, whose
+// start-up costs each of them a tenth of a millisecond.
+
+// atFDCWD is AT_FDCWD, which package syscall does not export.
+const atFDCWD = -100
 
 // ErrPartialWrite is reported when fewer than Size bytes reached
 // status.new; supervise prints it as "partial write".
@@ -33,17 +40,17 @@ var statusNewPath, statusPath = NewSysPath(StatusNew), NewSysPath(Status)
 // truncates and writes status.new in a single write, closes it, and
 // renames it over status, so a reader sees either the old record or the
 // new one, never a torn one. The file is created 0644 (before umask).
-func Write(r Record) error { return WriteAt(unix.AT_FDCWD, r) }
+func Write(r Record) error { return WriteAt(atFDCWD, r) }
 
 // WriteAt is Write in the service directory dirfd.
 func WriteAt(dirfd int, r Record) error {
 	b := r.Encode()
-	fd, err := statusNewPath.OpenAt(dirfd, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_TRUNC|unix.O_CREAT|unix.O_CLOEXEC, 0o644)
+	fd, err := statusNewPath.OpenAt(dirfd, syscall.O_WRONLY|syscall.O_NONBLOCK|syscall.O_TRUNC|syscall.O_CREAT|syscall.O_CLOEXEC, 0o644)
 	if err != nil {
 		return &WriteError{"open", err}
 	}
-	n, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-	unix.RawSyscall(unix.SYS_CLOSE, uintptr(fd), 0, 0)
+	n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(fd), 0, 0)
 	if e != 0 {
 		return &WriteError{"write", e}
 	}
@@ -68,43 +75,56 @@ func (e *ReadlinkError) Unwrap() error { return e.Err }
 // the target is created (0700) instead. Only a readlink failure other
 // than "not a link" or "no such file" is an error; a target of 256 bytes
 // or more is reported as EOVERFLOW, like the C code's fixed buffer.
-func MakeDir() error { return MakeDirAt(unix.AT_FDCWD) }
+func MakeDir() error { return MakeDirAt(atFDCWD) }
 
 // MakeDirAt is MakeDir in the service directory dirfd. (A relative link
 // target is taken from dirfd too, as the C code takes it from the
 // service directory it runs in.)
 func MakeDirAt(dirfd int) error {
-	if unix.Mkdirat(dirfd, Dir, 0o700) == nil {
+	if syscall.Mkdirat(dirfd, Dir, 0o700) == nil {
 		return nil
 	}
 	var buf [256]byte
-	n, err := unix.Readlinkat(dirfd, Dir, buf[:])
+	n, err := readlinkat(dirfd, Dir, buf[:])
 	switch {
-	case err == unix.ENOENT || err == unix.EINVAL:
+	case err == syscall.ENOENT || err == syscall.EINVAL:
 		return nil
 	case err != nil:
 		return &ReadlinkError{err}
 	case n >= len(buf):
-		return &ReadlinkError{unix.EOVERFLOW}
+		return &ReadlinkError{syscall.EOVERFLOW}
 	}
-	unix.Mkdirat(dirfd, string(buf[:n]), 0o700) // as in Debian: the result is not checked
+	syscall.Mkdirat(dirfd, string(buf[:n]), 0o700) // as in Debian: the result is not checked
 	return nil
+}
+
+// readlinkat is readlinkat(2), which package syscall does not export.
+func readlinkat(dirfd int, path string, buf []byte) (int, error) {
+	p, err := syscall.BytePtrFromString(path)
+	if err != nil {
+		return 0, err
+	}
+	n, _, e := syscall.Syscall6(syscall.SYS_READLINKAT, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
 }
 
 // AcquireLock opens supervise/lock the way 0.76 does (write-only, append,
 // non-blocking, created 0600) and takes a non-blocking exclusive flock(2)
 // on it, so Debian's C supervise and ours exclude each other. The
 // descriptor is close-on-exec and must stay open while the lock is held.
-func AcquireLock() (int, error) { return AcquireLockAt(unix.AT_FDCWD) }
+func AcquireLock() (int, error) { return AcquireLockAt(atFDCWD) }
 
 // AcquireLockAt is AcquireLock in the service directory dirfd.
 func AcquireLockAt(dirfd int) (int, error) {
-	fd, err := unix.Openat(dirfd, Lock, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_APPEND|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+	fd, err := syscall.Openat(dirfd, Lock, syscall.O_WRONLY|syscall.O_NONBLOCK|syscall.O_APPEND|syscall.O_CREAT|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
 		return -1, err
 	}
-	if err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		unix.Close(fd)
+	if err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		syscall.Close(fd)
 		return -1, err
 	}
 	return fd, nil
@@ -120,7 +140,7 @@ type SysPath struct{ p *byte }
 // NewSysPath converts name; it panics if name contains a NUL byte, so use
 // it for constant names only.
 func NewSysPath(name string) SysPath {
-	p, err := unix.BytePtrFromString(name)
+	p, err := syscall.BytePtrFromString(name)
 	if err != nil {
 		panic("svstatus: NUL in path " + name)
 	}
@@ -134,12 +154,12 @@ func NewSysPath(name string) SysPath {
 
 // Open is open(2) with flags and perm; the result is a raw descriptor.
 func (p SysPath) Open(flags int, perm uint32) (int, error) {
-	return p.OpenAt(unix.AT_FDCWD, flags, perm)
+	return p.OpenAt(atFDCWD, flags, perm)
 }
 
 // OpenAt is openat(2): p relative to dirfd.
 func (p SysPath) OpenAt(dirfd, flags int, perm uint32) (int, error) {
-	fd, _, e := unix.RawSyscall6(unix.SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(p.p)), uintptr(flags), uintptr(perm), 0, 0)
+	fd, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, uintptr(dirfd), uintptr(unsafe.Pointer(p.p)), uintptr(flags), uintptr(perm), 0, 0)
 	if e != 0 {
 		return -1, e
 	}
@@ -147,13 +167,36 @@ func (p SysPath) OpenAt(dirfd, flags int, perm uint32) (int, error) {
 }
 
 // RenameTo is rename(2) from p to q.
-func (p SysPath) RenameTo(q SysPath) error { return p.RenameAt(unix.AT_FDCWD, q) }
+func (p SysPath) RenameTo(q SysPath) error { return p.RenameAt(atFDCWD, q) }
 
 // RenameAt is renameat(2) from p to q, both relative to dirfd.
 func (p SysPath) RenameAt(dirfd int, q SysPath) error {
-	_, _, e := unix.RawSyscall6(unix.SYS_RENAMEAT2, uintptr(dirfd), uintptr(unsafe.Pointer(p.p)), uintptr(dirfd), uintptr(unsafe.Pointer(q.p)), 0, 0)
+	_, _, e := syscall.RawSyscall6(sysRenameat2(), uintptr(dirfd), uintptr(unsafe.Pointer(p.p)), uintptr(dirfd), uintptr(unsafe.Pointer(q.p)), 0, 0)
 	if e != 0 {
 		return e
 	}
 	return nil
+}
+
+// sysRenameat2 is renameat2's number, from golang.org/x/sys/unix's tables:
+// package syscall's, frozen, lack it on some architectures (amd64, 386,
+// arm, ppc64le). The switch is on a constant, decided when compiling.
+func sysRenameat2() uintptr {
+	switch runtime.GOARCH {
+	case "amd64":
+		return 316
+	case "386":
+		return 353
+	case "arm":
+		return 382
+	case "ppc64", "ppc64le":
+		return 357
+	case "s390x":
+		return 347
+	case "mips", "mipsle":
+		return 4351
+	case "mips64", "mips64le":
+		return 5311
+	}
+	return 276 // the generic table: arm64, loong64, riscv64
 }

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/daemontools-go/daemontools/internal/tai64"
 )
 
@@ -85,5 +87,13 @@ func TestAcquireLockExcludes(t *testing.T) {
 	}
 	if fi, _ := os.Stat(Lock); fi.Mode() != 0o600&^os.FileMode(umask()) {
 		t.Fatalf("lock mode %v", fi.Mode())
+	}
+}
+
+// TestRenameat2IsUnixs: renameat2's number is x/sys/unix's on this
+// architecture (scripts/emulated-tests.sh checks s390x, arm and 386 too).
+func TestRenameat2IsUnixs(t *testing.T) {
+	if sysRenameat2() != unix.SYS_RENAMEAT2 {
+		t.Fatalf("renameat2 is %d, unix says %d", sysRenameat2(), unix.SYS_RENAMEAT2)
 	}
 }

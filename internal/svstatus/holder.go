@@ -3,8 +3,7 @@ package svstatus
 import (
 	"bytes"
 	"strconv"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // LocksFile is the kernel's table of file locks.
@@ -27,9 +26,9 @@ func (e *HolderError) Unwrap() error { return e.Err }
 // supervise starting at that moment would find it taken and exit). It
 // uses raw system calls, not package os, which svok and svstat do without.
 func LockHolder(path string) (int, error) {
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		if err == unix.ENOENT || err == unix.ENOTDIR {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		if err == syscall.ENOENT || err == syscall.ENOTDIR {
 			return 0, nil
 		}
 		return 0, &HolderError{"stat", path, err}
@@ -38,22 +37,32 @@ func LockHolder(path string) (int, error) {
 	if err != nil {
 		return 0, &HolderError{"read", LocksFile, err}
 	}
-	return holderIn(table, unix.Major(uint64(st.Dev)), unix.Minor(uint64(st.Dev)), uint64(st.Ino)), nil // Dev is 32-bit on mips64
+	return holderIn(table, major(uint64(st.Dev)), minor(uint64(st.Dev)), uint64(st.Ino)), nil // Dev is 32-bit on mips64
+}
+
+// major and minor split a device number as the kernel encodes it (as
+// unix.Major and unix.Minor do: package syscall has neither).
+func major(dev uint64) uint32 {
+	return uint32((dev&0x00000000000fff00)>>8) | uint32((dev&0xfffff00000000000)>>32)
+}
+
+func minor(dev uint64) uint32 {
+	return uint32(dev&0x00000000000000ff) | uint32((dev&0x00000ffffff00000)>>12)
 }
 
 func readAll(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(fd)
+	defer syscall.Close(fd)
 	b := make([]byte, 0, 4096)
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
-		n, err := unix.Read(fd, b[len(b):cap(b)])
-		if err == unix.EINTR {
+		n, err := syscall.Read(fd, b[len(b):cap(b)])
+		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {

@@ -52,3 +52,13 @@ func TestLockHolderFindsTheFlock(t *testing.T) {
 		t.Fatalf("locked: %d %v, want %d", pid, err, os.Getpid())
 	}
 }
+
+// TestMajorMinorAreUnix: the device number is split as x/sys/unix splits
+// it.
+func TestMajorMinorAreUnix(t *testing.T) {
+	for _, dev := range []uint64{0, 0xfe00, 0x10301a, unix.Mkdev(0x103, 0x1a), unix.Mkdev(0xfffff, 0xfffff), unix.Mkdev(0xffffffff, 0xffffffff), ^uint64(0)} {
+		if major(dev) != unix.Major(dev) || minor(dev) != unix.Minor(dev) {
+			t.Errorf("%#x: %#x:%#x, unix says %#x:%#x", dev, major(dev), minor(dev), unix.Major(dev), unix.Minor(dev))
+		}
+	}
+}
