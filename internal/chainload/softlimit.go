@@ -77,7 +77,7 @@ func Softlimit(args []string, stderr io.Writer) int {
 		return usage(stderr, prog, softlimitUsage, 100)
 	}
 	for _, l := range limits {
-		rlimit.AtExec(l.resource, unix.Rlimit{Cur: l.limit.Cur, Max: l.limit.Max})
+		rlimit.AtExec(l.resource, l.limit)
 	}
 	// Without the entry step (see internal/rlimit) they are set now.
 	if !rlimit.Entered() {

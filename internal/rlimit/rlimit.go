@@ -23,20 +23,23 @@
 // and the runtime dies of the first it needs. Without the entry step (another
 // architecture, or a plain go build) nothing was saved, nothing was raised
 // and every function here does nothing.
+//
+// It uses package syscall (whose Rlimit is the kernel's struct rlimit64
+// on every architecture), not golang.org/x/sys/unix: svok and svstat link
+// this package for the entry step, and x/sys/unix imports package time,
+// whose start-up costs each of them a tenth of a millisecond.
 package rlimit
 
 import (
 	"syscall"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // Resources are the limits the entry step saves, in the order of the
 // saved array: it raises the first Raised of them; the last, the open
 // files limit, is raised by the runtime itself (and put back by package
 // syscall's Exec and ForkExec, which an exec done here must do as well).
-var Resources = [N]int{unix.RLIMIT_AS, unix.RLIMIT_DATA, unix.RLIMIT_STACK, unix.RLIMIT_NOFILE}
+var Resources = [N]int{syscall.RLIMIT_AS, syscall.RLIMIT_DATA, syscall.RLIMIT_STACK, syscall.RLIMIT_NOFILE}
 
 const (
 	N      = 4 // resources saved
@@ -49,9 +52,9 @@ const (
 // (only then was the limit raised).
 var (
 	entered uint64
-	saved   [N]unix.Rlimit
+	saved   [N]syscall.Rlimit
 	savedOK [N]uint64
-	scratch unix.Rlimit // the new limit, for the entry step
+	scratch syscall.Rlimit // the new limit, for the entry step
 
 	// What the entry step says, after the program's name, when a hard
 	// limit leaves the runtime no chance to start.
@@ -65,7 +68,7 @@ func Entered() bool { return entered == 1 }
 // Saved returns, for each of Resources, the limit in force when the
 // program started and whether it was saved (and raised); ok is false
 // for every resource when the entry step did not run.
-func Saved(i int) (lim unix.Rlimit, ok bool) {
+func Saved(i int) (lim syscall.Rlimit, ok bool) {
 	return saved[i], entered == 1 && savedOK[i] == 1
 }
 
@@ -89,7 +92,7 @@ func RawRestore() {
 	}
 	for i := 0; i < N; i++ {
 		if savedOK[i] == 1 {
-			syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, uintptr(Resources[i]), uintptr(unsafe.Pointer(&saved[i])), 0, 0, 0)
+			syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, uintptr(Resources[i]), uintptr(unsafe.Pointer(&saved[i])), 0, 0, 0)
 		}
 	}
 }
@@ -97,7 +100,7 @@ func RawRestore() {
 // An entry is one limit to set.
 type entry struct {
 	resource int
-	lim      unix.Rlimit
+	lim      syscall.Rlimit
 }
 
 // pending are the limits softlimit asked for, in its option order.
@@ -106,7 +109,7 @@ var pending []entry
 // AtExec records a limit to set at the exec (ExecState), after the saved
 // ones are put back: softlimit's, set as late as possible, since a Go
 // process needs memory and threads until then.
-func AtExec(resource int, lim unix.Rlimit) {
+func AtExec(resource int, lim syscall.Rlimit) {
 	pending = append(pending, entry{resource, lim})
 }
 
@@ -135,8 +138,8 @@ func PrepareExec() (x *ExecState, ok bool) {
 	}
 	x.apply = append(x.apply, pending...)
 	for _, e := range x.apply {
-		var now unix.Rlimit
-		if unix.Getrlimit(e.resource, &now) == nil {
+		var now syscall.Rlimit
+		if syscall.Getrlimit(e.resource, &now) == nil {
 			x.undo = append([]entry{{e.resource, now}}, x.undo...)
 		}
 	}
@@ -159,7 +162,7 @@ func (x *ExecState) Undo() { setRaw(x.undo) }
 //go:norace
 func setRaw(es []entry) {
 	for i := 0; i < len(es); i++ {
-		syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, uintptr(es[i].resource), uintptr(unsafe.Pointer(&es[i].lim)), 0, 0, 0)
+		syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, uintptr(es[i].resource), uintptr(unsafe.Pointer(&es[i].lim)), 0, 0, 0)
 	}
 }
 
@@ -168,8 +171,7 @@ func setRaw(es []entry) {
 // a build without the entry step.
 func SetPending() error {
 	for _, e := range pending {
-		lim := syscall.Rlimit{Cur: e.lim.Cur, Max: e.lim.Max}
-		if err := syscall.Setrlimit(e.resource, &lim); err != nil {
+		if err := syscall.Setrlimit(e.resource, &e.lim); err != nil {
 			return err
 		}
 	}
@@ -194,7 +196,7 @@ func NeedsRestore() bool {
 // limit meant for it, as far as the runtime can.
 func MemoryBound() (bytes int64, ok bool) {
 	for i, res := range Resources {
-		if res != unix.RLIMIT_AS && res != unix.RLIMIT_DATA || !raised(i) {
+		if res != syscall.RLIMIT_AS && res != syscall.RLIMIT_DATA || !raised(i) {
 			continue
 		}
 		cur := int64(min(saved[i].Cur, 1<<62))
