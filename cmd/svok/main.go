@@ -1,8 +1,10 @@
 // Command svok checks whether supervise is running in a service directory.
 //
 // It does not import os (see internal/osfree), whose start-up costs page
-// faults in a program that runs for a millisecond. The runtime is told
-// not to watch cgroup CPU limits.
+// faults in a program that runs for a millisecond, nor time, whose
+// start-up costs a tenth of a millisecond: its packages use package
+// syscall, not golang.org/x/sys/unix or io/fs, which import time. The
+// runtime is told not to watch cgroup CPU limits.
 //
 //go:debug containermaxprocs=0
 //go:debug updatemaxprocs=0

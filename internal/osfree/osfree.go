@@ -4,14 +4,15 @@
 // descriptors, epoll and eventfd, opened before the program's own:
 // setlock's lock would not get the number 0.76 gives it), costs supervise
 // resident memory (three *os.File with their cleanups, a goroutine to run
-// them) and costs svok and svstat start-up time (page faults).
+// them) and costs svok and svstat start-up time (page faults). It imports
+// only package syscall, not golang.org/x/sys/unix, which imports package
+// time: svok and svstat leave time out too (its start-up costs each a
+// tenth of a millisecond).
 package osfree
 
 import (
 	"syscall"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 //go:linkname runtimeArgs os.runtime_args
@@ -65,15 +66,26 @@ func (fd dieOnEPIPE) Write(b []byte) (int, error) {
 	}
 }
 
-// waitWritable blocks until fd can take more (or has an error to report).
+// waitWritable blocks until fd can take more (or has an error to report):
+// ppoll(2) with no timeout, as unix.Poll(fds, -1) makes it (poll(2) is
+// missing on arm64, riscv64 and loong64).
 func waitWritable(fd int) {
-	p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+	p := pollFd{fd: int32(fd), events: pollOut}
 	for {
-		if _, err := unix.Poll(p, -1); err != unix.EINTR {
+		_, _, e := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&p)), 1, 0, 0, 0, 0)
+		if e != syscall.EINTR {
 			return
 		}
 	}
 }
+
+// pollFd is the kernel's struct pollfd; pollOut is POLLOUT.
+type pollFd struct {
+	fd              int32
+	events, revents int16
+}
+
+const pollOut = 0x4
 
 func writeAll(fd int, b []byte) (int, error) {
 	n := 0
